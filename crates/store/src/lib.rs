@@ -1,1 +1,39 @@
-//! placeholder
+//! Persistence for ordersync, on SQLite (the embedded default) and PostgreSQL (the scale backend).
+//!
+//! One [`Store`] talks to either backend; the backend is picked from the database URL's scheme.
+//! The SQL is shared where both dialects agree (most of it) and split where they do not (job claims).
+//!
+//! | module | what it keeps |
+//! |---|---|
+//! | [`db`] | connecting, migrations, the backend switch and [`Tx`], a transaction on either backend |
+//! | [`shops`] | installed stores and their connection keys |
+//! | [`connections`] | which source stores a destination store is connected to |
+//! | [`synced`] | synced products: destination variant → source variant mappings |
+//! | [`settings`] | Order Push Settings per destination store |
+//! | [`orders`] | destination orders (raw payload kept) and the Orders tab list query |
+//! | [`pushes`] | one push per destination order and source store, its lines and status |
+//! | [`events`] | the append-only history of each order |
+//! | [`jobs`] | the durable job queue: enqueue in the caller's transaction, leases, retries, dead jobs |
+//! | [`time`] | the millisecond timestamps stored in every table |
+//!
+//! Every write that a job must follow is made inside a [`Tx`] together with the job
+//! (the outbox rule), so a crash can never leave a state change without its follow-up.
+
+pub mod connections;
+pub mod db;
+mod error;
+pub mod events;
+pub mod jobs;
+pub mod orders;
+pub mod pushes;
+pub mod settings;
+pub mod shops;
+pub mod synced;
+pub mod time;
+
+pub use db::{Backend, DatabaseConfig, Store, Tx};
+pub use error::StoreError;
+pub use time::UnixMillis;
+
+/// Result of every storage call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

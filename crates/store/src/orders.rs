@@ -1,0 +1,461 @@
+//! Destination orders as ingested from Shopify, with the raw payload kept, and the Orders tab's
+//! list query: keyset pagination on (created at, id), filters by list status and eligibility,
+//! search by order number, customer name or email. Every filter has an index that starts with
+//! the shop, so a page costs the same at a thousand orders and at a million.
+
+use ordersync_core::{DestinationOrder, Eligibility, IneligibleReason, OrderListStatus};
+
+use crate::db::{with_pool, with_tx};
+use crate::{Result, Store, StoreError, Tx, UnixMillis};
+
+/// What [`Tx::upsert_order`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    /// A new order was stored.
+    Inserted(i64),
+    /// The stored order was replaced by a state at least as new.
+    Updated(i64),
+    /// The stored order is newer than this one (an out-of-order delivery); nothing changed.
+    Stale(i64),
+}
+
+impl UpsertOutcome {
+    /// The order's database id, whatever happened.
+    pub fn id(self) -> i64 {
+        match self {
+            UpsertOutcome::Inserted(id) | UpsertOutcome::Updated(id) | UpsertOutcome::Stale(id) => {
+                id
+            }
+        }
+    }
+}
+
+/// One destination order to store, with what the domain decided about it.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderUpsert<'a> {
+    /// The destination store.
+    pub shop_id: i64,
+    /// The order as parsed.
+    pub order: &'a DestinationOrder,
+    /// Whether it can be pushed, and why not.
+    pub eligibility: &'a Eligibility,
+    /// The status the Orders tab files it under.
+    pub list_status: OrderListStatus,
+    /// The exact bytes Shopify sent (webhook body or API answer).
+    pub raw_payload: &'a [u8],
+}
+
+/// An order as the Orders tab lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderSummary {
+    /// Database id.
+    pub id: i64,
+    /// The destination store.
+    pub shop_id: i64,
+    /// The order, as last ingested.
+    pub order: DestinationOrder,
+    /// Whether it can be pushed.
+    pub eligible: bool,
+    /// Every rule it fails, empty when eligible.
+    pub ineligible_reasons: Vec<IneligibleReason>,
+    /// Where the Orders tab files it.
+    pub list_status: OrderListStatus,
+    /// When ordersync first stored it.
+    pub ingested_at: UnixMillis,
+}
+
+/// A position in the order list: the last order of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderCursor {
+    created_at: i64,
+    id: i64,
+}
+
+impl OrderCursor {
+    /// The opaque text form used in URLs.
+    pub fn encode(&self) -> String {
+        format!("{}-{}", self.created_at, self.id)
+    }
+
+    /// Reads the text form back; a damaged cursor is a clear error, not page one.
+    pub fn decode(s: &str) -> Result<Self> {
+        let bad = || {
+            StoreError::Invalid(format!(
+                "page cursor `{s}` is not valid; start again from the first page"
+            ))
+        };
+        let (created, id) = s.rsplit_once('-').ok_or_else(bad)?;
+        Ok(OrderCursor {
+            created_at: created.parse().map_err(|_| bad())?,
+            id: id.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderListQuery {
+    /// Only this list status.
+    pub status: Option<OrderListStatus>,
+    /// Only eligible (true) or ineligible (false) orders.
+    pub eligible: Option<bool>,
+    /// Matches the start of the order number (with or without `#`), the customer's name or email.
+    pub search: Option<String>,
+    /// Continue after this order.
+    pub after: Option<OrderCursor>,
+    /// Page size, 1 to 250 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// One page of orders, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderPage {
+    /// The orders.
+    pub orders: Vec<OrderSummary>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<OrderCursor>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    shop_id: i64,
+    model: String,
+    eligible: bool,
+    ineligible_reasons: String,
+    list_status: String,
+    shopify_created_at: i64,
+    ingested_at: i64,
+}
+
+impl OrderRow {
+    fn into_summary(self) -> Result<OrderSummary> {
+        Ok(OrderSummary {
+            id: self.id,
+            shop_id: self.shop_id,
+            order: serde_json::from_str(&self.model)
+                .map_err(|e| StoreError::corrupt("order", e))?,
+            eligible: self.eligible,
+            ineligible_reasons: serde_json::from_str(&self.ineligible_reasons)
+                .map_err(|e| StoreError::corrupt("ineligible reasons", e))?,
+            list_status: OrderListStatus::parse(&self.list_status)
+                .map_err(|e| StoreError::corrupt("list status", e))?,
+            ingested_at: UnixMillis(self.ingested_at),
+        })
+    }
+}
+
+const ORDER_COLUMNS: &str = "id, shop_id, model, eligible, ineligible_reasons, list_status, shopify_created_at, ingested_at";
+
+/// Lowercased order number without a leading `#`: what a search for `#10` or `10` matches.
+fn name_key(name: &str) -> String {
+    name.trim().trim_start_matches('#').to_lowercase()
+}
+
+/// The smallest string greater than every string starting with `prefix`, for index range scans
+/// that behave the same on both backends (byte order: SQLite's BINARY, PostgreSQL's "C").
+fn prefix_upper_bound(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+enum Param {
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+macro_rules! bind_all {
+    ($query:expr, $params:expr) => {{
+        let mut q = $query;
+        for p in $params {
+            q = match p {
+                Param::Int(v) => q.bind(*v),
+                Param::Text(v) => q.bind(v.clone()),
+                Param::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+impl Tx {
+    /// Stores a destination order, or replaces the stored one when this state is at least as new
+    /// (by Shopify's `updated_at`), so duplicate and out-of-order deliveries converge on the latest.
+    pub async fn upsert_order(
+        &mut self,
+        up: OrderUpsert<'_>,
+        now: UnixMillis,
+    ) -> Result<UpsertOutcome> {
+        let order = up.order;
+        let model = serde_json::to_string(order).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let reasons = match up.eligibility {
+            Eligibility::Eligible => Vec::new(),
+            Eligibility::Ineligible(r) => r.clone(),
+        };
+        let reasons =
+            serde_json::to_string(&reasons).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let updated_at = UnixMillis::from(order.updated_at).0;
+        let customer_name = order.customer_name();
+        let customer_key = customer_name
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_lowercase();
+        let email_key = order
+            .customer_email()
+            .map(|e| e.as_str().to_lowercase())
+            .unwrap_or_default();
+        let existing: Option<(i64, i64)> = with_tx!(self, |c| {
+            sqlx::query_as("SELECT id, shopify_updated_at FROM destination_orders WHERE shop_id = $1 AND order_gid = $2")
+                .bind(up.shop_id)
+                .bind(order.id.as_str())
+                .fetch_optional(c)
+                .await?
+        });
+        let values = vec![
+            Param::Int(up.shop_id),
+            Param::Text(order.id.as_str().to_owned()),
+            Param::Text(order.name.as_str().to_owned()),
+            Param::Text(name_key(order.name.as_str())),
+            Param::Text(customer_name.clone().unwrap_or_default()),
+            Param::Text(customer_key),
+            Param::Text(email_key),
+            Param::Text(order.financial_status.as_str().to_owned()),
+            Param::Text(order.fulfillment_status.as_str().to_owned()),
+            Param::Bool(order.cancelled),
+            Param::Text(order.total.amount().to_string()),
+            Param::Text(order.currency.as_str().to_owned()),
+            Param::Bool(matches!(up.eligibility, Eligibility::Eligible)),
+            Param::Text(reasons),
+            Param::Text(up.list_status.as_str().to_owned()),
+            Param::Int(UnixMillis::from(order.created_at).0),
+            Param::Int(updated_at),
+            Param::Text(model),
+            Param::Int(now.0),
+        ];
+        let payload = up.raw_payload.to_vec();
+        match existing {
+            Some((id, stored)) if stored > updated_at => Ok(UpsertOutcome::Stale(id)),
+            Some((id, _)) => {
+                let sql = "UPDATE destination_orders SET shop_id = $1, order_gid = $2, name = $3, name_key = $4, \
+                    customer_name = $5, customer_key = $6, email_key = $7, financial_status = $8, \
+                    fulfillment_status = $9, cancelled = $10, total_amount = $11, currency = $12, eligible = $13, \
+                    ineligible_reasons = $14, list_status = $15, shopify_created_at = $16, shopify_updated_at = $17, \
+                    model = $18, updated_at = $19, raw_payload = $20 WHERE id = $21 AND shopify_updated_at <= $17";
+                let n = with_tx!(self, |c| {
+                    bind_all!(sqlx::query(sql), &values)
+                        .bind(payload)
+                        .bind(id)
+                        .execute(c)
+                        .await?
+                        .rows_affected()
+                });
+                Ok(if n == 0 {
+                    UpsertOutcome::Stale(id)
+                } else {
+                    UpsertOutcome::Updated(id)
+                })
+            }
+            None => {
+                let sql = "INSERT INTO destination_orders (shop_id, order_gid, name, name_key, customer_name, \
+                    customer_key, email_key, financial_status, fulfillment_status, cancelled, total_amount, currency, \
+                    eligible, ineligible_reasons, list_status, shopify_created_at, shopify_updated_at, model, \
+                    updated_at, raw_payload, ingested_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $19) \
+                    RETURNING id";
+                let (id,): (i64,) = with_tx!(self, |c| {
+                    bind_all!(sqlx::query_as(sql), &values)
+                        .bind(payload)
+                        .fetch_one(c)
+                        .await?
+                });
+                Ok(UpsertOutcome::Inserted(id))
+            }
+        }
+    }
+
+    /// Files an order under another list status (after a push changed).
+    pub async fn set_order_list_status(
+        &mut self,
+        order_id: i64,
+        status: OrderListStatus,
+        now: UnixMillis,
+    ) -> Result<()> {
+        with_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE destination_orders SET list_status = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(status.as_str())
+            .bind(now.0)
+            .bind(order_id)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    /// See [`Tx::upsert_order`].
+    pub async fn upsert_order(
+        &self,
+        up: OrderUpsert<'_>,
+        now: UnixMillis,
+    ) -> Result<UpsertOutcome> {
+        let mut tx = self.begin().await?;
+        let outcome = tx.upsert_order(up, now).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// One order of a shop by database id; another shop's order is not found.
+    pub async fn order(&self, shop_id: i64, order_id: i64) -> Result<Option<OrderSummary>> {
+        self.order_where("shop_id = $1 AND id = $2", shop_id, Param::Int(order_id))
+            .await
+    }
+
+    /// One order of a shop by its Shopify id (GID).
+    pub async fn order_by_gid(
+        &self,
+        shop_id: i64,
+        order_gid: &str,
+    ) -> Result<Option<OrderSummary>> {
+        self.order_where(
+            "shop_id = $1 AND order_gid = $2",
+            shop_id,
+            Param::Text(order_gid.to_owned()),
+        )
+        .await
+    }
+
+    async fn order_where(
+        &self,
+        condition: &str,
+        shop_id: i64,
+        key: Param,
+    ) -> Result<Option<OrderSummary>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM destination_orders WHERE {condition}");
+        let params = [Param::Int(shop_id), key];
+        let row: Option<OrderRow> = with_pool!(self, |c| bind_all!(sqlx::query_as(&sql), &params)
+            .fetch_optional(c)
+            .await?);
+        row.map(OrderRow::into_summary).transpose()
+    }
+
+    /// The exact bytes Shopify last sent for this order.
+    pub async fn order_raw_payload(&self, shop_id: i64, order_id: i64) -> Result<Option<Vec<u8>>> {
+        let row: Option<(Vec<u8>,)> = with_pool!(self, |c| {
+            sqlx::query_as(
+                "SELECT raw_payload FROM destination_orders WHERE shop_id = $1 AND id = $2",
+            )
+            .bind(shop_id)
+            .bind(order_id)
+            .fetch_optional(c)
+            .await?
+        });
+        Ok(row.map(|(p,)| p))
+    }
+
+    /// A page of a shop's orders, newest first.
+    pub async fn list_orders(&self, shop_id: i64, query: &OrderListQuery) -> Result<OrderPage> {
+        let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 250));
+        let mut params = vec![Param::Int(shop_id)];
+        let mut conditions = vec!["shop_id = $1".to_owned()];
+        let mut add = |sql: &str, values: Vec<Param>| {
+            let mut sql = sql.to_owned();
+            for (i, v) in values.into_iter().enumerate() {
+                params.push(v);
+                sql = sql.replace(&format!("?{}", i + 1), &format!("${}", params.len()));
+            }
+            conditions.push(sql);
+        };
+        if let Some(status) = query.status {
+            add(
+                "list_status = ?1",
+                vec![Param::Text(status.as_str().to_owned())],
+            );
+        }
+        if let Some(eligible) = query.eligible {
+            add("eligible = ?1", vec![Param::Bool(eligible)]);
+        }
+        if let Some(search) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let lowered = search.to_lowercase();
+            if let Some(number) = lowered.strip_prefix('#') {
+                let key = number.trim().to_owned();
+                let upper = prefix_upper_bound(&key);
+                add(
+                    "name_key >= ?1 AND name_key < ?2",
+                    vec![Param::Text(key), Param::Text(upper)],
+                );
+            } else {
+                let upper = prefix_upper_bound(&lowered);
+                add(
+                    "((name_key >= ?1 AND name_key < ?2) OR (customer_key >= ?1 AND customer_key < ?2) \
+                     OR (email_key >= ?1 AND email_key < ?2))",
+                    vec![Param::Text(lowered), Param::Text(upper)],
+                );
+            }
+        }
+        if let Some(after) = query.after {
+            add(
+                "(shopify_created_at < ?1 OR (shopify_created_at = ?1 AND id < ?2))",
+                vec![Param::Int(after.created_at), Param::Int(after.id)],
+            );
+        }
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM destination_orders WHERE {} \
+             ORDER BY shopify_created_at DESC, id DESC LIMIT {}",
+            conditions.join(" AND "),
+            limit + 1
+        );
+        let rows: Vec<OrderRow> = with_pool!(self, |c| bind_all!(sqlx::query_as(&sql), &params)
+            .fetch_all(c)
+            .await?);
+        let mut cursors: Vec<OrderCursor> = rows
+            .iter()
+            .map(|r| OrderCursor {
+                created_at: r.shopify_created_at,
+                id: r.id,
+            })
+            .collect();
+        let mut orders = rows
+            .into_iter()
+            .map(OrderRow::into_summary)
+            .collect::<Result<Vec<_>>>()?;
+        let next = if orders.len() as i64 > limit {
+            orders.truncate(limit as usize);
+            cursors.truncate(limit as usize);
+            cursors.pop()
+        } else {
+            None
+        };
+        Ok(OrderPage { orders, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_key_drops_hash_and_case() {
+        assert_eq!(name_key("#1001"), "1001");
+        assert_eq!(name_key(" EU-77 "), "eu-77");
+    }
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let c = OrderCursor {
+            created_at: 1_700_000_000_000,
+            id: 42,
+        };
+        assert_eq!(OrderCursor::decode(&c.encode()).ok(), Some(c));
+        assert!(OrderCursor::decode("not-a-cursor").is_err());
+        assert!(OrderCursor::decode("").is_err());
+    }
+}

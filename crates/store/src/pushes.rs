@@ -1,0 +1,317 @@
+//! Pushes: one per destination order and source store (enforced by a unique key), with the
+//! lines it carries and its status. Status changes go through the domain's status machine
+//! ([`PushStatus::apply`]) and a compare-and-set on the stored status, so two workers (or a
+//! double click) cannot both move the same push, and every change lands in the order's history.
+
+use ordersync_core::{PushEvent, PushStatus, ShopDomain};
+
+use crate::db::{with_pool, with_tx};
+use crate::events::NewEvent;
+use crate::{Result, Store, StoreError, Tx, UnixMillis};
+
+/// A stored push.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushRecord {
+    /// Database id.
+    pub id: i64,
+    /// The destination order.
+    pub order_id: i64,
+    /// The source store.
+    pub source_shop_id: i64,
+    /// The source store's domain.
+    pub source_domain: ShopDomain,
+    /// The deterministic key of this push (also a tag on the source order).
+    pub push_key: String,
+    /// Where the push stands.
+    pub status: PushStatus,
+    /// Why it failed or needs attention, in merchant words.
+    pub status_reason: Option<String>,
+    /// The order created on the source store.
+    pub source_order_gid: Option<String>,
+    /// Its name on the source store, e.g. `#1042`.
+    pub source_order_name: Option<String>,
+    /// The shipping line title sent.
+    pub shipping_title: Option<String>,
+    /// The shipping fee sent (decimal string, order currency).
+    pub shipping_fee: Option<String>,
+    /// The manual fee the merchant typed, if any.
+    pub manual_fee: Option<String>,
+    /// The lines it carries.
+    pub lines: Vec<PushLine>,
+    /// Created.
+    pub created_at: UnixMillis,
+    /// Last change.
+    pub updated_at: UnixMillis,
+}
+
+/// One line of a push.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PushLine {
+    /// The destination order's line item (GID).
+    pub destination_line_gid: String,
+    /// The source store's variant (GID).
+    pub source_variant_gid: String,
+    /// SKU.
+    pub sku: String,
+    /// Title.
+    pub title: String,
+    /// Quantity pushed.
+    pub quantity: i64,
+    /// Unit price sent (decimal string).
+    pub unit_price: String,
+    /// How many the source store has fulfilled.
+    pub fulfilled_quantity: i64,
+}
+
+/// What changes beside the status when a push moves.
+#[derive(Debug, Clone, Default)]
+pub struct PushChange {
+    /// New reason (replaces the old one; `None` clears it).
+    pub reason: Option<String>,
+    /// The source order, once created.
+    pub source_order_gid: Option<String>,
+    /// Its name.
+    pub source_order_name: Option<String>,
+    /// Shipping line sent.
+    pub shipping_title: Option<String>,
+    /// Shipping fee sent.
+    pub shipping_fee: Option<String>,
+    /// Manual fee typed by the merchant.
+    pub manual_fee: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PushRow {
+    id: i64,
+    order_id: i64,
+    source_shop_id: i64,
+    source_domain: String,
+    push_key: String,
+    status: String,
+    status_reason: Option<String>,
+    source_order_gid: Option<String>,
+    source_order_name: Option<String>,
+    shipping_title: Option<String>,
+    shipping_fee: Option<String>,
+    manual_fee: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl PushRow {
+    fn into_record(self, lines: Vec<PushLine>) -> Result<PushRecord> {
+        Ok(PushRecord {
+            id: self.id,
+            order_id: self.order_id,
+            source_shop_id: self.source_shop_id,
+            source_domain: ShopDomain::parse(&self.source_domain)
+                .map_err(|e| StoreError::corrupt("push", e))?,
+            push_key: self.push_key,
+            status: PushStatus::parse(&self.status)
+                .map_err(|e| StoreError::corrupt("push status", e))?,
+            status_reason: self.status_reason,
+            source_order_gid: self.source_order_gid,
+            source_order_name: self.source_order_name,
+            shipping_title: self.shipping_title,
+            shipping_fee: self.shipping_fee,
+            manual_fee: self.manual_fee,
+            lines,
+            created_at: UnixMillis(self.created_at),
+            updated_at: UnixMillis(self.updated_at),
+        })
+    }
+}
+
+const PUSH_SELECT: &str = "SELECT p.id, p.order_id, p.source_shop_id, s.domain AS source_domain, p.push_key, p.status, \
+    p.status_reason, p.source_order_gid, p.source_order_name, p.shipping_title, p.shipping_fee, p.manual_fee, \
+    p.created_at, p.updated_at FROM pushes p JOIN shops s ON s.id = p.source_shop_id";
+
+const LINE_SELECT: &str =
+    "SELECT destination_line_gid, source_variant_gid, sku, title, quantity, unit_price, \
+    fulfilled_quantity FROM push_lines WHERE push_id = $1 ORDER BY destination_line_gid";
+
+impl Tx {
+    /// The push of this order to this source store, created as *Not pushed* if there is none.
+    /// Its key is fixed at creation and never changes.
+    pub async fn ensure_push(
+        &mut self,
+        order_id: i64,
+        source_shop_id: i64,
+        push_key: &str,
+        now: UnixMillis,
+    ) -> Result<PushRecord> {
+        with_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO pushes (order_id, source_shop_id, push_key, status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (order_id, source_shop_id) DO NOTHING",
+            )
+            .bind(order_id)
+            .bind(source_shop_id)
+            .bind(push_key)
+            .bind(PushStatus::NotPushed.as_str())
+            .bind(now.0)
+            .execute(c)
+            .await?;
+        });
+        let sql = format!("{PUSH_SELECT} WHERE p.order_id = $1 AND p.source_shop_id = $2");
+        let row: PushRow = with_tx!(self, |c| sqlx::query_as(&sql)
+            .bind(order_id)
+            .bind(source_shop_id)
+            .fetch_one(&mut *c)
+            .await?);
+        let lines: Vec<PushLine> = with_tx!(self, |c| sqlx::query_as(LINE_SELECT)
+            .bind(row.id)
+            .fetch_all(c)
+            .await?);
+        row.into_record(lines)
+    }
+
+    /// Replaces the lines a push carries (set when the push is planned, before Shopify is called).
+    pub async fn set_push_lines(&mut self, push_id: i64, lines: &[PushLine]) -> Result<()> {
+        with_tx!(self, |c| {
+            sqlx::query("DELETE FROM push_lines WHERE push_id = $1")
+                .bind(push_id)
+                .execute(&mut *c)
+                .await?;
+            for l in lines {
+                sqlx::query(
+                    "INSERT INTO push_lines (push_id, destination_line_gid, source_variant_gid, sku, title, quantity, \
+                     unit_price, fulfilled_quantity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(push_id)
+                .bind(&l.destination_line_gid)
+                .bind(&l.source_variant_gid)
+                .bind(&l.sku)
+                .bind(&l.title)
+                .bind(l.quantity)
+                .bind(&l.unit_price)
+                .bind(l.fulfilled_quantity)
+                .execute(&mut *c)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Records how many units of a pushed line the source store has fulfilled.
+    pub async fn set_fulfilled_quantity(
+        &mut self,
+        push_id: i64,
+        destination_line_gid: &str,
+        fulfilled: i64,
+    ) -> Result<()> {
+        let n = with_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE push_lines SET fulfilled_quantity = $1 WHERE push_id = $2 AND destination_line_gid = $3",
+            )
+            .bind(fulfilled)
+            .bind(push_id)
+            .bind(destination_line_gid)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("line {destination_line_gid} of push {push_id}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Moves a push through the status machine: legal only from `expected` (the status the caller
+    /// saw) by `event`. Writes the new status and `change`, and appends `history` to the order's log.
+    /// Fails with [`StoreError::Conflict`] when the stored status is no longer `expected`.
+    pub async fn transition_push(
+        &mut self,
+        push_id: i64,
+        expected: PushStatus,
+        event: &PushEvent,
+        change: &PushChange,
+        history: &NewEvent<'_>,
+        now: UnixMillis,
+    ) -> Result<PushStatus> {
+        let next = expected.apply(event)?;
+        let n = with_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE pushes SET status = $1, status_reason = $2, \
+                 source_order_gid = COALESCE($3, source_order_gid), source_order_name = COALESCE($4, source_order_name), \
+                 shipping_title = COALESCE($5, shipping_title), shipping_fee = COALESCE($6, shipping_fee), \
+                 manual_fee = COALESCE($7, manual_fee), updated_at = $8 WHERE id = $9 AND status = $10",
+            )
+            .bind(next.as_str())
+            .bind(&change.reason)
+            .bind(&change.source_order_gid)
+            .bind(&change.source_order_name)
+            .bind(&change.shipping_title)
+            .bind(&change.shipping_fee)
+            .bind(&change.manual_fee)
+            .bind(now.0)
+            .bind(push_id)
+            .bind(expected.as_str())
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::Conflict { push_id, expected });
+        }
+        let history = NewEvent {
+            push_id: Some(push_id),
+            ..history.clone()
+        };
+        self.append_event(&history, now).await?;
+        Ok(next)
+    }
+}
+
+impl Store {
+    /// Every push of a destination order, by source store domain.
+    pub async fn pushes_for_order(&self, order_id: i64) -> Result<Vec<PushRecord>> {
+        let sql = format!("{PUSH_SELECT} WHERE p.order_id = $1 ORDER BY s.domain");
+        let rows: Vec<PushRow> = with_pool!(self, |c| sqlx::query_as(&sql)
+            .bind(order_id)
+            .fetch_all(c)
+            .await?);
+        self.with_lines(rows).await
+    }
+
+    /// The push with this key, if any.
+    pub async fn push_by_key(&self, push_key: &str) -> Result<Option<PushRecord>> {
+        let sql = format!("{PUSH_SELECT} WHERE p.push_key = $1");
+        let rows: Vec<PushRow> = with_pool!(self, |c| sqlx::query_as(&sql)
+            .bind(push_key)
+            .fetch_all(c)
+            .await?);
+        Ok(self.with_lines(rows).await?.pop())
+    }
+
+    /// The pushes a source store received, newest first (at most `limit`).
+    pub async fn pushes_for_source(
+        &self,
+        source_shop_id: i64,
+        limit: u32,
+    ) -> Result<Vec<PushRecord>> {
+        let sql = format!("{PUSH_SELECT} WHERE p.source_shop_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2");
+        let rows: Vec<PushRow> = with_pool!(self, |c| {
+            sqlx::query_as(&sql)
+                .bind(source_shop_id)
+                .bind(i64::from(limit))
+                .fetch_all(c)
+                .await?
+        });
+        self.with_lines(rows).await
+    }
+
+    async fn with_lines(&self, rows: Vec<PushRow>) -> Result<Vec<PushRecord>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let lines: Vec<PushLine> = with_pool!(self, |c| sqlx::query_as(LINE_SELECT)
+                .bind(row.id)
+                .fetch_all(c)
+                .await?);
+            out.push(row.into_record(lines)?);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,11 @@
+//! The storage contract: the same behaviour on SQLite and on PostgreSQL. Every test below runs
+//! once per backend (`sqlite::name` and `postgres::name` in the output).
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod fixtures;
+mod harness;
+mod jobs;
+mod orders;
+mod schema;
+mod shops;
