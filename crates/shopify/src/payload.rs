@@ -1,0 +1,6 @@
+//! Shopify's REST-shaped webhook bodies, parsed into domain types. Shapes follow the 2026-07
+//! webhook payloads (see `tests/fixtures/webhooks/`); every error names the field that failed.
+
+mod order;
+
+pub use order::{parse_order, OrderPayloadError};
