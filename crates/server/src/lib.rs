@@ -1,1 +1,20 @@
-//! placeholder
+//! The `ordersync` binary's library: everything but `main`, so tests can boot the real server
+//! in-process on port 0.
+//!
+//! | module | role |
+//! |---|---|
+//! | [`cli`] | command line (serve, migrate, jobs, config) |
+//! | [`config`] | embedded defaults → config file → `ORDERSYNC_*` env, validated |
+//! | [`app`] | opening storage, binding, serving until shutdown |
+//! | [`http`] | the routes (`/healthz`, `/readyz`, ...) |
+//! | [`shutdown`] | the one token every task watches |
+//! | [`telemetry`] | structured logs (text or JSON) |
+//! | [`commands`] | the non-serving subcommands |
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod http;
+pub mod shutdown;
+pub mod telemetry;

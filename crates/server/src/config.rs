@@ -1,0 +1,236 @@
+//! Configuration: the embedded defaults file, then an optional config file, then `ORDERSYNC_*`
+//! environment variables (and `DATABASE_URL`), validated into typed values at start-up, with an
+//! error that names the setting and the problem.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use ordersync_store::DatabaseConfig;
+use serde::Deserialize;
+
+/// The defaults compiled into the binary (`config/default.toml`).
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Every key a config file or `ORDERSYNC_*` variable may set.
+const KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "log_format",
+    "log_level",
+    "shutdown_grace_secs",
+];
+
+/// A configuration that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A source could not be read or has the wrong shape.
+    #[error("configuration: {0}")]
+    Load(Box<figment::Error>),
+    /// A value was read but is not acceptable.
+    #[error("configuration: `{key}` (env {env}) {problem}")]
+    Invalid {
+        /// The setting.
+        key: &'static str,
+        /// Its environment variable.
+        env: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The config file named does not exist.
+    #[error("configuration: config file {0} does not exist")]
+    MissingFile(PathBuf),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: String,
+    data_dir: PathBuf,
+    database_url: String,
+    log_format: String,
+    log_level: String,
+    shutdown_grace_secs: u64,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// HTTP listen address.
+    pub listen: SocketAddr,
+    /// Folder of the SQLite file.
+    pub data_dir: PathBuf,
+    /// Storage backend and location.
+    pub database: DatabaseConfig,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Log filter.
+    pub log_level: String,
+    /// Time allowed for in-flight requests at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
+    let env = if key == "database_url" {
+        "DATABASE_URL or ORDERSYNC_DATABASE_URL".to_owned()
+    } else {
+        format!("ORDERSYNC_{}", key.to_uppercase())
+    };
+    ConfigError::Invalid {
+        key,
+        env,
+        problem: problem.into(),
+    }
+}
+
+impl Config {
+    /// Loads from the defaults, `file` (if any) and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file)?)
+    }
+
+    /// The layered sources, before validation (tests add their own layers on top).
+    pub fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        Ok(figment
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
+            .merge(Env::prefixed("ORDERSYNC_").only(KEYS)))
+    }
+
+    /// Validates layered sources into a [`Config`].
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let raw: RawConfig = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+        let listen = raw.listen.trim().parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "listen",
+                format!(
+                    "`{}` is not an address:port such as 127.0.0.1:8080",
+                    raw.listen
+                ),
+            )
+        })?;
+        if raw.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        let url = raw.database_url.trim();
+        let database = if url.is_empty() {
+            DatabaseConfig::sqlite_in(&raw.data_dir)
+        } else {
+            DatabaseConfig::from_url(url).map_err(|e| invalid("database_url", e.to_string()))?
+        };
+        let log_format = match raw.log_format.trim().to_lowercase().as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "log_format",
+                    format!("`{other}` is not one of: text, json"),
+                ))
+            }
+        };
+        if tracing_subscriber::EnvFilter::try_new(&raw.log_level).is_err() {
+            return Err(invalid(
+                "log_level",
+                format!(
+                    "`{}` is not a log filter such as info or ordersync=debug",
+                    raw.log_level
+                ),
+            ));
+        }
+        if raw.shutdown_grace_secs > 600 {
+            return Err(invalid(
+                "shutdown_grace_secs",
+                "must be at most 600 seconds",
+            ));
+        }
+        Ok(Config {
+            listen,
+            data_dir: raw.data_dir,
+            database,
+            log_format,
+            log_level: raw.log_level,
+            shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use figment::providers::Serialized;
+    use ordersync_store::Backend;
+
+    use super::*;
+
+    fn with(key: &str, value: &str) -> Result<Config, ConfigError> {
+        let figment = Figment::from(Toml::string(DEFAULTS)).merge(Serialized::default(key, value));
+        Config::from_figment(figment)
+    }
+
+    #[test]
+    fn defaults_listen_on_8080_with_sqlite_in_data() {
+        let config = Config::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.database.backend(), Backend::Sqlite);
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn postgres_url_switches_backend() {
+        let config = with("database_url", "postgres://postgres@127.0.0.1:5432/test").unwrap();
+        assert_eq!(config.database.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting_and_its_variable() {
+        let cases = [
+            ("listen", "localhost", "ORDERSYNC_LISTEN"),
+            ("database_url", "mysql://x", "DATABASE_URL"),
+            ("log_format", "xml", "ORDERSYNC_LOG_FORMAT"),
+            ("log_level", "[[", "ORDERSYNC_LOG_LEVEL"),
+            ("data_dir", "", "ORDERSYNC_DATA_DIR"),
+        ];
+        for (key, value, env) in cases {
+            let err = with(key, value).unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(env), "{key}: {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_in_a_file_are_refused() {
+        let figment = Figment::from(Toml::string(DEFAULTS)).merge(Toml::string("lisen = \"x\""));
+        let err = Config::from_figment(figment).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn missing_config_file_is_an_error() {
+        let err = Config::figment(Some(Path::new("/nonexistent/ordersync.toml"))).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/ordersync.toml"));
+    }
+}

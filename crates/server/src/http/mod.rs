@@ -1,0 +1,13 @@
+//! The HTTP surface. Each endpoint module exposes a `router()`; this module puts them together.
+//! Handlers parse, call one service function, and map the result: they never write SQL.
+
+use axum::Router;
+
+use crate::app::AppState;
+
+mod health;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new().merge(health::router()).with_state(state)
+}

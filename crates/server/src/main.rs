@@ -1,0 +1,54 @@
+//! `ordersync`: see the library crate for the map of modules.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ordersync_server::app::Server;
+use ordersync_server::cli::{Cli, Command};
+use ordersync_server::config::Config;
+use ordersync_server::shutdown::Shutdown;
+use ordersync_server::{commands, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("ordersync: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format, &config.log_level);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => commands::migrate(&config).await,
+        Command::Jobs(jobs) => commands::jobs(&config, jobs).await,
+        Command::Config => {
+            commands::print_config(&config);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("ordersync: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let server = Server::bind(config).await?;
+    let shutdown = Shutdown::new();
+    shutdown.trigger_on_signals();
+    server.run(shutdown).await?;
+    Ok(())
+}
