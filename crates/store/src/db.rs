@@ -56,7 +56,9 @@ impl DatabaseConfig {
             let options = PgConnectOptions::from_str(url).map_err(|e| {
                 StoreError::Config(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))
             })?;
-            Ok(DatabaseConfig::Postgres { options: Box::new(options) })
+            Ok(DatabaseConfig::Postgres {
+                options: Box::new(options),
+            })
         } else if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             let path = path.split('?').next().unwrap_or_default();

@@ -59,9 +59,11 @@ pub async fn postgres() -> Option<Harness> {
         .expect("create test database");
     conn.close().await.ok();
     let options = admin.clone().database(&name);
-    let store = Store::open(&DatabaseConfig::Postgres { options: Box::new(options) })
-        .await
-        .expect("open postgres store");
+    let store = Store::open(&DatabaseConfig::Postgres {
+        options: Box::new(options),
+    })
+    .await
+    .expect("open postgres store");
     Some(Harness {
         store,
         _dir: None,
