@@ -9,7 +9,7 @@ use ordersync_shopify::payload::{parse_order, OrderPayloadError};
 
 fn fixture(topic: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/tests/fixtures/webhooks/{topic}.json",
+        "{}/../../contracts/shopify/webhooks/{topic}.json",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
