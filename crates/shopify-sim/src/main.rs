@@ -1,0 +1,2 @@
+//! `shopify-sim`: see the library crate.
+fn main() {}

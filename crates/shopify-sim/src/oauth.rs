@@ -1,0 +1,10 @@
+//! TODO-HELPER: oauth
+
+use axum::Router;
+
+use crate::Sim;
+
+/// Routes of this module.
+pub fn router() -> Router<Sim> {
+    Router::new()
+}
