@@ -114,6 +114,18 @@ fn to_resolved<'a>(
         schema.types.get(named),
         Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_))
     );
+    // Lists of leaves (`[String!]`) as well as of objects are resolved item by item.
+    let value = match value {
+        Value::Array(items) if ty.is_list() => {
+            let item_ty = ty.item_type().clone();
+            let resolved: Vec<Result<ResolvedValue<'a>, FieldError>> = items
+                .into_iter()
+                .map(|item| to_resolved(ctx, item, &item_ty, info))
+                .collect();
+            return Ok(ResolvedValue::List(Box::new(resolved.into_iter())));
+        }
+        other => other,
+    };
     if !composite {
         return Ok(ResolvedValue::leaf(serde_json_bytes::Value::from(value)));
     }

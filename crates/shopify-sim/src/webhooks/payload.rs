@@ -4,7 +4,7 @@
 //! Orders and fulfillments are in `order_payload`; products, the shop, billing and compliance here.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{json, Value};
 
 use super::order_payload::{fulfillment_json, order_json};
@@ -55,9 +55,10 @@ pub(super) fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// REST amounts: two decimals (`"10.00"`).
+/// REST amounts: two decimals (`"10.00"`), half a cent rounded away from zero.
 pub(super) fn amount(value: Decimal) -> String {
-    format!("{:.2}", value.round_dp(2))
+    let cents = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    format!("{cents:.2}")
 }
 
 /// A REST money set (shop and presentment money, the same currency in the simulator).
