@@ -22,6 +22,14 @@ use shopify_sim::state::{
     FulfillmentStatus, Installation, LineItem, MailingAddress, Order, ShippingLine, TokenKind,
     TrackingInfo, World,
 };
+use std::collections::BTreeSet;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use shopify_sim::faults::{FaultKind, FaultRule};
+use shopify_sim::state::Topic;
 use shopify_sim::{RunningSim, Sim, SimConfig, SimServer};
 
 pub const SHOP: &str = "northwind.myshopify.com";
@@ -329,4 +337,43 @@ pub fn insert_order(w: &mut World) -> (u64, u64, u64) {
         },
     );
     (order_id, fulfillment_id, customer_id)
+}
+
+pub fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+pub fn example(topic: &str) -> Value {
+    let path = format!(
+        "{}/../../contracts/shopify/webhooks/{topic}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+pub fn verify(secret: &str, body: &[u8], signature: &str) -> bool {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    mac.verify_slice(&STANDARD.decode(signature).unwrap())
+        .is_ok()
+}
+
+pub fn fault(operation: &str, kind: FaultKind, times: u32) -> FaultRule {
+    FaultRule {
+        id: 0,
+        shop: Some(SHOP.into()),
+        operation: Some(operation.into()),
+        fault: kind,
+        times: Some(times),
+        probability: None,
+    }
+}
+
+/// Inserts an order and emits `topic` for it; returns the order id.
+pub fn order_event(sim: &Sim, topic: Topic) -> u64 {
+    sim.mutate(|w| {
+        let (order_id, _, _) = insert_order(w);
+        w.emit(SHOP, topic, Some(order_id));
+        order_id
+    })
 }
