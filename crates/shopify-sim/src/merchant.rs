@@ -14,6 +14,11 @@
 mod fulfill;
 mod orders;
 
+/// Payment sums of an order (received, capturable, outstanding), for the API's money fields.
+pub(crate) mod orders_money {
+    pub(crate) use super::orders::{capturable, outstanding, received};
+}
+
 use chrono::Utc;
 use rust_decimal::Decimal;
 
