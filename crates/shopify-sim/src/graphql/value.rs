@@ -115,6 +115,15 @@ fn to_resolved<'a>(
         Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_))
     );
     if !composite {
+        // A list of scalars is still a list to the executor: resolve its items one by one.
+        if let (Value::Array(items), true) = (&value, ty.is_list()) {
+            let item_ty = ty.item_type().clone();
+            let resolved: Vec<Result<ResolvedValue<'a>, FieldError>> = items
+                .iter()
+                .map(|item| to_resolved(ctx, item.clone(), &item_ty, info))
+                .collect();
+            return Ok(ResolvedValue::List(Box::new(resolved.into_iter())));
+        }
         return Ok(ResolvedValue::leaf(serde_json_bytes::Value::from(value)));
     }
     match value {

@@ -134,7 +134,7 @@ pub fn place_order_with(
                     "lineItems[{i}].variantId: variant {id} does not exist"
                 ))
             })?),
-            (None, Some(sku)) if !d.custom && !(line.title.is_some() && line.price.is_some()) => {
+            (None, Some(sku)) if !(d.custom || line.title.is_some() && line.price.is_some()) => {
                 Some(
                     s.variants
                         .values()
@@ -470,7 +470,7 @@ fn derive_financial_status(order: &Order) -> FinancialStatus {
     }
 }
 
-fn order_mut<'s>(s: &'s mut Shop, order_id: u64) -> Result<&'s mut Order, MerchantError> {
+fn order_mut(s: &mut Shop, order_id: u64) -> Result<&mut Order, MerchantError> {
     s.orders
         .get_mut(&order_id)
         .ok_or_else(|| MerchantError::NotFound(format!("order {order_id} does not exist")))
