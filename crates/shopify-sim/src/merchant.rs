@@ -8,15 +8,17 @@
 //! | module | role |
 //! |---|---|
 //! | this file | errors, input types, products and customers |
-//! | [`orders`] | checkout, payment, cancellation, order edits, display statuses |
+//! | [`orders`] | checkout (a shopper's, and `orderCreate`'s) |
+//! | [`order_changes`] | payment, cancellation, order edits, display statuses |
 //! | [`fulfill`] | fulfillment orders, shipments, tracking, cancelled shipments |
 
 mod fulfill;
+mod order_changes;
 mod orders;
 
 /// Payment sums of an order (received, capturable, outstanding), for the API's money fields.
 pub(crate) mod orders_money {
-    pub(crate) use super::orders::{capturable, outstanding, received};
+    pub(crate) use super::order_changes::{capturable, outstanding, received};
 }
 
 use chrono::Utc;
@@ -26,11 +28,11 @@ pub use fulfill::{
     cancel_fulfillment, fulfill, fulfill_fulfillment_orders, update_tracking,
     FulfillmentOrderRequest,
 };
-pub use orders::{
+pub use order_changes::{
     cancel_order, cancel_order_with, display_fulfillment_status, edit_quantity,
-    fulfillable_quantity, fulfilled_quantity, mark_paid, place_order, place_order_with,
-    LineDetails, NewTransaction, OrderDetails,
+    fulfillable_quantity, fulfilled_quantity, mark_paid,
 };
+pub use orders::{place_order, place_order_with, LineDetails, NewTransaction, OrderDetails};
 
 use crate::state::Topic;
 use crate::state::{Customer, MailingAddress, Product, Shop, TrackingInfo, Variant, World};

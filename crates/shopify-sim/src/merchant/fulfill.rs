@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 
-use super::orders::display_fulfillment_status;
+use super::order_changes::display_fulfillment_status;
 use super::{shop_mut, Fulfill, MerchantError};
 use crate::state::{
     Fulfillment, FulfillmentLineItem, FulfillmentOrder, FulfillmentOrderLineItem,
