@@ -127,6 +127,15 @@ fn to_resolved<'a>(
         other => other,
     };
     if !composite {
+        // A list of scalars is still a list to the executor: resolve its items one by one.
+        if let (Value::Array(items), true) = (&value, ty.is_list()) {
+            let item_ty = ty.item_type().clone();
+            let resolved: Vec<Result<ResolvedValue<'a>, FieldError>> = items
+                .iter()
+                .map(|item| to_resolved(ctx, item.clone(), &item_ty, info))
+                .collect();
+            return Ok(ResolvedValue::List(Box::new(resolved.into_iter())));
+        }
         return Ok(ResolvedValue::leaf(serde_json_bytes::Value::from(value)));
     }
     match value {

@@ -386,6 +386,30 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
     /// Processed.
     pub processed_at: DateTime<Utc>,
+    /// Payment transactions (sales, authorizations, captures), oldest first.
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
+}
+
+/// A payment transaction of an order (`OrderTransaction`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Transaction {
+    /// Numeric id.
+    pub id: u64,
+    /// `SALE`, `AUTHORIZATION`, `CAPTURE`, `VOID`, `REFUND` (`OrderTransactionKind`).
+    pub kind: String,
+    /// `SUCCESS`, `PENDING`, `FAILURE`, `ERROR` (`OrderTransactionStatus`).
+    pub status: String,
+    /// Payment gateway, e.g. `manual`, `external`, `bogus`.
+    pub gateway: String,
+    /// Amount.
+    pub amount: Decimal,
+    /// Test transaction.
+    pub test: bool,
+    /// The authorization a capture or void settles.
+    pub parent_id: Option<u64>,
+    /// When it happened.
+    pub created_at: DateTime<Utc>,
 }
 
 impl Order {
