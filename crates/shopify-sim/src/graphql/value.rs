@@ -127,15 +127,6 @@ fn to_resolved<'a>(
         other => other,
     };
     if !composite {
-        // A list of scalars is still a list to the executor: resolve its items one by one.
-        if let (Value::Array(items), true) = (&value, ty.is_list()) {
-            let item_ty = ty.item_type().clone();
-            let resolved: Vec<Result<ResolvedValue<'a>, FieldError>> = items
-                .iter()
-                .map(|item| to_resolved(ctx, item.clone(), &item_ty, info))
-                .collect();
-            return Ok(ResolvedValue::List(Box::new(resolved.into_iter())));
-        }
         return Ok(ResolvedValue::leaf(serde_json_bytes::Value::from(value)));
     }
     match value {
@@ -143,14 +134,6 @@ fn to_resolved<'a>(
         Value::Array(items) if named.ends_with("Connection") && !ty.is_list() => {
             let connection = paginate(items, info.arguments())?;
             object(ctx, connection, named, schema)
-        }
-        Value::Array(items) => {
-            let item_ty = ty.item_type().clone();
-            let resolved: Vec<Result<ResolvedValue<'a>, FieldError>> = items
-                .into_iter()
-                .map(|item| to_resolved(ctx, item, &item_ty, info))
-                .collect();
-            Ok(ResolvedValue::List(Box::new(resolved.into_iter())))
         }
         other => object(ctx, other, named, schema),
     }

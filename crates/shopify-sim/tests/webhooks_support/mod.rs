@@ -303,6 +303,7 @@ pub fn insert_order(w: &mut World) -> (u64, u64, u64) {
             created_at: now,
             updated_at: now,
             processed_at: now,
+            transactions: vec![],
         },
     );
     shop.fulfillments.insert(
