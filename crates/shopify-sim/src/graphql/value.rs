@@ -89,10 +89,12 @@ impl ObjectValue for JsonObject<'_, '_> {
             Some(result) => result?,
             None => match self.fields.get(name) {
                 Some(v) => v.clone(),
-                None => return Err(field_error(format!(
+                None => {
+                    return Err(field_error(format!(
                     "shopify-sim does not model the field `{}.{name}`; ask for fields it models",
                     self.type_name
-                ))),
+                )))
+                }
             },
         };
         let ty = &info.field_definition().ty;
