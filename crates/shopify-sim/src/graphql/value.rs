@@ -115,7 +115,18 @@ fn to_resolved<'a>(
         Some(ExtendedType::Object(_) | ExtendedType::Interface(_) | ExtendedType::Union(_))
     );
     if !composite {
-        return Ok(ResolvedValue::leaf(serde_json_bytes::Value::from(value)));
+        return match value {
+            // A list of scalars (e.g. `UserError.field: [String!]`) is a list of leaves.
+            Value::Array(items) if ty.is_list() => {
+                let item_ty = ty.item_type().clone();
+                let resolved: Vec<Result<ResolvedValue<'a>, FieldError>> = items
+                    .into_iter()
+                    .map(|item| to_resolved(ctx, item, &item_ty, info))
+                    .collect();
+                Ok(ResolvedValue::List(Box::new(resolved.into_iter())))
+            }
+            other => Ok(ResolvedValue::leaf(serde_json_bytes::Value::from(other))),
+        };
     }
     match value {
         Value::Null => Ok(ResolvedValue::null()),
