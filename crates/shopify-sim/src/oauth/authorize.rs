@@ -74,26 +74,27 @@ fn error_page(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-fn check(sim: &Sim, shop: &str, params: &Params) -> Result<Request, Response> {
+/// The request, or why it is refused (status and message).
+fn check(sim: &Sim, shop: &str, params: &Params) -> Result<Request, (StatusCode, String)> {
     sim.read(|world| {
         if world.shop(shop).is_none() {
-            return Err(error_page(
+            return Err((
                 StatusCode::NOT_FOUND,
-                &format!("There is no shop {shop} in this simulator."),
+                format!("There is no shop {shop} in this simulator."),
             ));
         }
         let api_key = param(params, "client_id").unwrap_or_default();
         let Some(app) = world.apps.get(api_key) else {
-            return Err(error_page(
+            return Err((
                 StatusCode::BAD_REQUEST,
-                &format!("The client_id {api_key:?} is not a registered app."),
+                format!("The client_id {api_key:?} is not a registered app."),
             ));
         };
         let redirect_uri = param(params, "redirect_uri").unwrap_or_default().to_owned();
         if redirect_uri.is_empty() {
-            return Err(error_page(
+            return Err((
                 StatusCode::BAD_REQUEST,
-                "redirect_uri is missing.",
+                "redirect_uri is missing.".to_owned(),
             ));
         }
         if !app.redirect_urls.is_empty()
@@ -102,9 +103,9 @@ fn check(sim: &Sim, shop: &str, params: &Params) -> Result<Request, Response> {
                 .iter()
                 .any(|allowed| redirect_uri.starts_with(allowed.as_str()))
         {
-            return Err(error_page(
+            return Err((
                 StatusCode::BAD_REQUEST,
-                &format!("The redirect_uri {redirect_uri} is not whitelisted for this app."),
+                format!("The redirect_uri {redirect_uri} is not whitelisted for this app."),
             ));
         }
         let scopes = match param(params, "scope") {
@@ -137,7 +138,7 @@ fn check(sim: &Sim, shop: &str, params: &Params) -> Result<Request, Response> {
 fn authorize(sim: &Sim, shop: &str, params: &Params) -> Response {
     let request = match check(sim, shop, params) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err((status, why)) => return error_page(status, &why),
     };
     if sim.oauth().auto_approve() {
         return redirect_with_code(sim, shop, &request);
@@ -173,7 +174,7 @@ fn authorize(sim: &Sim, shop: &str, params: &Params) -> Response {
 fn approve(sim: &Sim, shop: &str, params: &Params) -> Response {
     match check(sim, shop, params) {
         Ok(request) => redirect_with_code(sim, shop, &request),
-        Err(response) => response,
+        Err((status, why)) => error_page(status, &why),
     }
 }
 
