@@ -93,6 +93,7 @@ struct Inner {
     webhooks: webhooks::Sender,
     config: SimConfig,
     base_url: RwLock<String>,
+    oauth: oauth::OAuthState,
 }
 
 impl Sim {
@@ -107,6 +108,7 @@ impl Sim {
                 webhooks: webhooks::Sender::new(&config),
                 config,
                 base_url: RwLock::new(String::from("http://127.0.0.1")),
+                oauth: oauth::OAuthState::default(),
             }),
         }
     }
@@ -145,6 +147,11 @@ impl Sim {
         &self.inner.buckets
     }
 
+    /// OAuth settings (auto-approve, token lifetimes) and pending authorization codes.
+    pub fn oauth(&self) -> &oauth::OAuthState {
+        &self.inner.oauth
+    }
+
     /// Settings.
     pub fn config(&self) -> &SimConfig {
         &self.inner.config
@@ -161,6 +168,7 @@ impl Sim {
     }
 
     pub(crate) fn set_base_url(&self, url: String) {
+        self.mutate(|w| w.base_url = url.clone());
         *self
             .inner
             .base_url

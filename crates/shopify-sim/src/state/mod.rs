@@ -128,6 +128,10 @@ pub struct World {
     /// Changes not yet turned into webhook deliveries.
     #[serde(skip)]
     pub pending_events: Vec<PendingEvent>,
+    /// Where the simulator is reached (`http://127.0.0.1:4000`), for links resolvers hand out
+    /// (billing confirmation URLs). Set by the server.
+    #[serde(skip)]
+    pub base_url: String,
 }
 
 impl World {

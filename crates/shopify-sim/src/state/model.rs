@@ -81,8 +81,11 @@ pub struct AppSubscription {
     pub status: String,
     /// Test charge (no money moves).
     pub test: bool,
-    /// Monthly price.
+    /// Price per interval.
     pub price: Decimal,
+    /// Billing interval: `EVERY_30_DAYS` or `ANNUAL`.
+    #[serde(default = "every_30_days")]
+    pub interval: String,
     /// Currency of the price.
     pub currency: String,
     /// Trial days.
@@ -93,6 +96,10 @@ pub struct AppSubscription {
     pub created_at: DateTime<Utc>,
     /// End of the current period.
     pub current_period_end: Option<DateTime<Utc>>,
+}
+
+fn every_30_days() -> String {
+    "EVERY_30_DAYS".to_owned()
 }
 
 /// One app installed on one shop.
