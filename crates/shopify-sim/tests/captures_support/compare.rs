@@ -29,6 +29,18 @@ pub fn cost_note(recorded: &Value, actual: &Value) -> Option<String> {
     (r != a).then(|| format!("requestedQueryCost recorded {r}, sim {a}"))
 }
 
+/// Whether a difference is a recorded key the recorded document never mentions (the capture
+/// abbreviated the document it logged), which no replay can reproduce.
+pub fn unselected(difference: &str, document: &str) -> bool {
+    let Some(path) = difference.strip_suffix(": missing from the sim's response") else {
+        return false;
+    };
+    let key = leaf(path);
+    !document
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|word| word == key)
+}
+
 fn compare_errors(recorded: &Value, actual: &Value, out: &mut Vec<String>) {
     let summary = |v: &Value| -> Vec<(Value, Value)> {
         v.as_array()
