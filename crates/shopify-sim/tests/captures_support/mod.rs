@@ -4,17 +4,20 @@
 //! what can be replayed.
 
 pub mod compare;
+pub mod exchange;
 pub mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use apollo_compiler::ast::{Definition, Document, OperationType, Selection};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use shopify_sim::merchant::{self, NewProduct, NewVariant};
 use shopify_sim::state::{AccessToken, App, Installation, Location, TokenKind};
 use shopify_sim::{RunningSim, Sim, SimConfig, SimServer};
 
+use exchange::{
+    gids_in, gids_in_text, kind_of, root_fields, without_report_progress, writes, STATEFUL,
+};
 use walk::Exchange;
 
 /// The shop the captures were recorded on (its currency is CAD).
@@ -48,17 +51,6 @@ const IMPLEMENTED: &[&str] = &[
     "nodes",
 ];
 
-/// Resources whose state the recorded mutations change (shops, locations, apps and products
-/// are not changed by any of them).
-const STATEFUL: &[&str] = &[
-    "Order",
-    "LineItem",
-    "FulfillmentOrder",
-    "FulfillmentOrderLineItem",
-    "Fulfillment",
-    "FulfillmentLineItem",
-];
-
 /// Exchanges whose recorded behaviour the simulator does not model, with the reason.
 const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
     "2026-04-fulfillment-create-multi-group.json",
@@ -66,33 +58,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[(
     "the recorded shop has locations that do not fulfill online orders; the simulator's \
      locations have no such setting (its locations are seeded from this answer for later steps)",
 )];
-
-/// Root fields that only read: an exchange answering only these changes nothing.
-const READS: &[&str] = &[
-    "shop",
-    "currentAppInstallation",
-    "product",
-    "products",
-    "productVariant",
-    "productVariants",
-    "order",
-    "orders",
-    "ordersCount",
-    "fulfillment",
-    "fulfillmentOrder",
-    "location",
-    "locations",
-    "node",
-    "nodes",
-];
-
-/// Whether a recorded answer (whose document is unknown) may come from a mutation.
-fn writes(recorded: &Value) -> bool {
-    recorded
-        .get("data")
-        .and_then(Value::as_object)
-        .is_some_and(|data| data.keys().any(|k| !READS.contains(&k.as_str())))
-}
 
 /// What happened to one exchange.
 #[derive(Debug)]
@@ -241,72 +206,6 @@ struct Replay<'r> {
     tainted: BTreeMap<String, String>,
     /// Labels of exchanges not replayed (what is nested in them depends on them).
     skipped: Vec<String>,
-}
-
-/// The root fields of the document's operation: (response key, field name), and whether it is a
-/// mutation.
-fn root_fields(document: &str) -> Result<(Vec<(String, String)>, bool), String> {
-    let doc = Document::parse(document, "capture.graphql")
-        .map_err(|e| format!("the recorded document does not parse: {e}"))?;
-    let fragments: BTreeMap<String, &Vec<Selection>> = doc
-        .definitions
-        .iter()
-        .filter_map(|d| match d {
-            Definition::FragmentDefinition(f) => Some((f.name.to_string(), &f.selection_set)),
-            _ => None,
-        })
-        .collect();
-    let op = doc
-        .definitions
-        .iter()
-        .find_map(|d| match d {
-            Definition::OperationDefinition(op) => Some(op),
-            _ => None,
-        })
-        .ok_or("the recorded document has no operation")?;
-    let mut fields = Vec::new();
-    let mut pending: Vec<&Vec<Selection>> = vec![&op.selection_set];
-    while let Some(set) = pending.pop() {
-        for selection in set {
-            match selection {
-                Selection::Field(f) => fields.push((
-                    f.alias.as_ref().unwrap_or(&f.name).to_string(),
-                    f.name.to_string(),
-                )),
-                Selection::FragmentSpread(s) => {
-                    pending.extend(fragments.get(s.fragment_name.as_str()).copied())
-                }
-                Selection::InlineFragment(i) => pending.push(&i.selection_set),
-            }
-        }
-    }
-    Ok((fields, op.operation_type == OperationType::Mutation))
-}
-
-fn gids_in(value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::String(s) if s.starts_with("gid://shopify/") => {
-            out.insert(s.clone());
-        }
-        Value::Array(items) => items.iter().for_each(|v| gids_in(v, out)),
-        Value::Object(map) => map.values().for_each(|v| gids_in(v, out)),
-        _ => {}
-    }
-}
-
-fn gids_in_text(text: &str, out: &mut BTreeSet<String>) {
-    for piece in text.split('"').skip(1).step_by(2) {
-        if piece.starts_with("gid://shopify/") {
-            out.insert(piece.to_string());
-        }
-    }
-}
-
-fn kind_of(gid: &str) -> &str {
-    gid.trim_start_matches("gid://shopify/")
-        .split('/')
-        .next()
-        .unwrap_or_default()
 }
 
 impl Replay<'_> {
@@ -535,22 +434,6 @@ impl Replay<'_> {
             }
             _ => {}
         }
-    }
-}
-
-/// `REPORT_PROGRESS` became a supported action of open fulfillment orders in 2026-04 (Shopify
-/// changelog "Report Fulfillment Order progress"); captures from earlier versions do not list it.
-fn without_report_progress(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::Array(actions)) = map.get_mut("supportedActions") {
-                actions
-                    .retain(|a| a.get("action").and_then(Value::as_str) != Some("REPORT_PROGRESS"));
-            }
-            map.values_mut().for_each(without_report_progress);
-        }
-        Value::Array(items) => items.iter_mut().for_each(without_report_progress),
-        _ => {}
     }
 }
 
