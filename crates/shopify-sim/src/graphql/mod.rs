@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use crate::schema::admin_schema;
 use crate::state::{TokenKind, World};
-use value::{Ctx, JsonObject, EXTENSIONS_MARK};
+use value::{Ctx, JsonObject, EXTENSIONS_MARK, INTEGER_MARK};
 
 /// The authenticated caller of one request.
 #[derive(Debug, Clone)]
@@ -179,12 +179,29 @@ pub fn execute(world: &mut World, caller: &Caller, prepared: &Prepared) -> Value
         }
     };
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({ "data": null }));
+    if let Some(data) = body.get_mut("data") {
+        restore_integers(data);
+    }
     if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
         for error in errors {
             split_extensions(error);
         }
     }
     body
+}
+
+/// Turns integers marked by the resolver (see [`value::INTEGER_MARK`]) back into JSON numbers.
+fn restore_integers(value: &mut Value) {
+    match value {
+        Value::String(s) if s.starts_with(INTEGER_MARK) => {
+            if let Ok(n) = s[INTEGER_MARK.len_utf8()..].parse::<i64>() {
+                *value = json!(n);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(restore_integers),
+        Value::Object(map) => map.values_mut().for_each(restore_integers),
+        _ => {}
+    }
 }
 
 /// Moves extensions smuggled in a field error's message (see [`value::coded_error`]) to `extensions`.

@@ -61,6 +61,11 @@ impl<'c, 'w> JsonObject<'c, 'w> {
 /// Separates a message from the `extensions` a field error carries (FieldError has no room for them).
 pub(crate) const EXTENSIONS_MARK: char = '\u{1f}';
 
+/// Marks an integer returned where the schema says `String` (Shopify puts list indexes in
+/// `userErrors.field` paths as JSON numbers, e.g. `["order", "lineItems", 0, "quantity"]`); the
+/// executor only accepts strings there, so [`crate::graphql::execute`] turns it back afterwards.
+pub(crate) const INTEGER_MARK: char = '\u{1e}';
+
 /// A field error with Shopify `extensions` (e.g. `{"code": "ACCESS_DENIED"}`).
 pub fn coded_error(message: impl Into<String>, extensions: Value) -> FieldError {
     FieldError {
@@ -127,6 +132,12 @@ fn to_resolved<'a>(
         other => other,
     };
     if !composite {
+        let value = match value {
+            Value::Number(n) if named == "String" && n.is_i64() => {
+                Value::String(format!("{INTEGER_MARK}{n}"))
+            }
+            other => other,
+        };
         return Ok(ResolvedValue::leaf(serde_json_bytes::Value::from(value)));
     }
     match value {

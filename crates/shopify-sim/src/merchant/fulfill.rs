@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 
-use super::order_changes::display_fulfillment_status;
+use super::order_changes::{archive_if_complete, display_fulfillment_status};
 use super::{shop_mut, Fulfill, MerchantError};
 use crate::state::{
     Fulfillment, FulfillmentLineItem, FulfillmentOrder, FulfillmentOrderLineItem,
@@ -272,6 +272,7 @@ pub fn fulfill_fulfillment_orders(
             updated_at: now,
         },
     );
+    archive_if_complete(s, order_id, now);
     let status = match s.orders.get_mut(&order_id) {
         Some(order) => {
             order.updated_at = now;
@@ -406,6 +407,7 @@ pub fn cancel_fulfillment(
     if let Some(order) = s.orders.get_mut(&f.order_id) {
         order.updated_at = now;
     }
+    archive_if_complete(s, f.order_id, now);
     world.emit(&domain, Topic::FulfillmentsUpdate, Some(fulfillment_id));
     world.emit(&domain, Topic::OrdersUpdated, Some(f.order_id));
     Ok(())

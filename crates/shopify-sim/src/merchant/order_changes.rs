@@ -111,6 +111,7 @@ pub fn mark_paid(world: &mut World, shop: &str, order_id: u64) -> Result<(), Mer
     });
     order.financial_status = FinancialStatus::Paid;
     order.updated_at = ids.1;
+    archive_if_complete(s, order_id, ids.1);
     world.emit(&domain, Topic::OrdersPaid, Some(order_id));
     world.emit(&domain, Topic::OrdersUpdated, Some(order_id));
     Ok(())
@@ -335,6 +336,28 @@ pub fn fulfillable_quantity(shop: &Shop, order_id: u64, line_item_id: u64) -> u3
         .filter(|l| l.line_item_id == line_item_id)
         .map(|l| l.remaining_quantity)
         .sum()
+}
+
+/// Shopify's default "automatically archive the order" setting, as recorded: an order that is
+/// both paid and fully fulfilled is closed (`closed`, `closedAt`); cancelling the shipment that
+/// completed it reopens it. Cancelled orders stay closed.
+pub(super) fn archive_if_complete(s: &mut Shop, order_id: u64, now: chrono::DateTime<Utc>) {
+    let Some(order) = s.orders.get(&order_id) else {
+        return;
+    };
+    if order.cancelled_at.is_some() {
+        return;
+    }
+    let complete = order.financial_status == FinancialStatus::Paid
+        && display_fulfillment_status(s, order) == "FULFILLED";
+    let Some(order) = s.orders.get_mut(&order_id) else {
+        return;
+    };
+    match (complete, order.closed_at.is_some()) {
+        (true, false) => order.closed_at = Some(now),
+        (false, true) => order.closed_at = None,
+        _ => {}
+    }
 }
 
 /// `UNFULFILLED`, `PARTIALLY_FULFILLED` or `FULFILLED`, from the units shipped.

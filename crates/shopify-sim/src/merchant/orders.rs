@@ -70,6 +70,8 @@ pub struct OrderDetails {
     pub customer_id: Option<u64>,
     /// Create a customer from the contact email when no customer is given.
     pub customer_from_email: bool,
+    /// The order's currency (`orderCreate`'s `currency`; the shop's currency when absent).
+    pub currency: Option<String>,
 }
 
 impl Default for OrderDetails {
@@ -86,6 +88,7 @@ impl Default for OrderDetails {
             shipping_lines: Vec::new(),
             customer_id: None,
             customer_from_email: true,
+            currency: None,
         }
     }
 }
@@ -116,7 +119,11 @@ pub fn place_order_with(
             .primary_location()
             .map(|l| l.id)
             .ok_or_else(|| MerchantError::Invalid(format!("shop {shop} has no location")))?;
-        (s.domain.clone(), s.currency.clone(), location)
+        let currency = details
+            .currency
+            .clone()
+            .unwrap_or_else(|| s.currency.clone());
+        (s.domain.clone(), currency, location)
     };
     // Resolve lines before changing anything.
     let mut lines = Vec::new();

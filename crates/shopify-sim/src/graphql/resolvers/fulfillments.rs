@@ -41,9 +41,28 @@ fn require_any(ctx: &Ctx<'_>, scopes: &[&str], field: &str) -> Result<(), FieldE
 pub(crate) fn fulfillment_order_json(shop: &Shop, fo: &FulfillmentOrder) -> Value {
     let order = shop.orders.get(&fo.order_id);
     let location = shop.locations.iter().find(|l| l.id == fo.location_id);
-    let actions: &[&str] = match fo.status {
-        FulfillmentOrderStatus::Open => &["CREATE_FULFILLMENT", "MOVE", "HOLD", "SPLIT"],
-        FulfillmentOrderStatus::InProgress => &["CREATE_FULFILLMENT", "REPORT_PROGRESS", "HOLD"],
+    // As recorded (2026-04): an open merchant-managed fulfillment order can report progress
+    // (since 2026-04), move and hold; it can be split only when it holds more than one unit.
+    let splittable = fo
+        .line_items
+        .iter()
+        .map(|l| l.remaining_quantity)
+        .sum::<u32>()
+        > 1;
+    let actions: &[&str] = match (fo.status, splittable) {
+        (FulfillmentOrderStatus::Open, true) => &[
+            "CREATE_FULFILLMENT",
+            "REPORT_PROGRESS",
+            "MOVE",
+            "HOLD",
+            "SPLIT",
+        ],
+        (FulfillmentOrderStatus::Open, false) => {
+            &["CREATE_FULFILLMENT", "REPORT_PROGRESS", "MOVE", "HOLD"]
+        }
+        (FulfillmentOrderStatus::InProgress, _) => {
+            &["CREATE_FULFILLMENT", "REPORT_PROGRESS", "HOLD"]
+        }
         _ => &[],
     };
     let fulfill_at = fo.created_at.format("%Y-%m-%dT%H:00:00Z").to_string();

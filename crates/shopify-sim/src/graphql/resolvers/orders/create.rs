@@ -143,6 +143,7 @@ pub(super) fn order_create(call: &Call<'_, '_, '_>) -> Result<Value, FieldError>
         ),
         processed_at,
         customer_from_email: false,
+        currency: text(&order, "currency"),
         ..OrderDetails::default()
     };
     for (i, l) in lines_in.iter().enumerate() {
