@@ -24,6 +24,7 @@ async fn start() -> (RunningSim, String) {
                 scopes: vec!["read_orders".into()],
                 redirect_urls: vec![],
                 title: "Ordersync".into(),
+                compliance_url: None,
             },
         );
         create_product(
