@@ -119,6 +119,12 @@ pub fn install_app_with(
 /// The compliance topics an app's configuration subscribes to (GraphQL topic names).
 const COMPLIANCE_TOPICS: [&str; 3] = ["CUSTOMERS_DATA_REQUEST", "CUSTOMERS_REDACT", "SHOP_REDACT"];
 
+/// Whether a subscription comes from the app's configuration (a compliance topic) rather than
+/// the API: the Admin API neither lists nor changes those.
+pub fn from_app_config(subscription: &WebhookSubscription) -> bool {
+    COMPLIANCE_TOPICS.contains(&subscription.topic.as_str())
+}
+
 /// Puts the app configuration's subscriptions on the app's installation on `shop` (if installed):
 /// the compliance topics at the app's `compliance_url`, replacing earlier ones; none when the app
 /// has no such URL. Runs on every install and when an app is registered again.
