@@ -112,15 +112,19 @@ impl From<MerchantError> for ApiError {
 
 pub(crate) type ApiResult = Result<Response, ApiError>;
 
-/// Parses a JSON body (an empty body reads as `{}`), naming what is wrong with it.
+/// Parses a JSON body (an empty body reads as `{}`), naming what is wrong with it and where
+/// (`lines[0].quantity: invalid type …`).
 pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         bytes
     };
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| match e.path().to_string().as_str() {
+        "." => ApiError::bad_request(format!("invalid JSON body: {}", e.inner())),
+        path => ApiError::bad_request(format!("invalid JSON body: {path}: {}", e.inner())),
+    })
 }
 
 /// Checks the shop exists; returns its canonical domain.

@@ -122,8 +122,9 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!("loaded the saved world; --seed is not applied over it");
     } else if let Some(path) = &args.seed {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let seed: Seed = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a valid seed file", path.display()))?;
+        let seed: Seed =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&bytes))
+                .with_context(|| format!("{} is not a valid seed file", path.display()))?;
         sim.mutate(|w| apply_seed(w, &seed))
             .with_context(|| format!("applying {}", path.display()))?;
     }

@@ -22,7 +22,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub use jwt::{mint_session_token, mint_session_token_at, verify_session_token, SessionClaims};
-pub use tokens::{install_app, install_app_with, uninstall, uninstall_app, TokenGrant};
+pub use tokens::{
+    apply_app_config, apply_app_config_everywhere, from_app_config, install_app, install_app_with,
+    uninstall, uninstall_app, TokenGrant,
+};
 
 use crate::Sim;
 

@@ -4,303 +4,14 @@
 //! are the bodies of the control API's create-shop, create-product and place-order routes.
 //! `docs/simulator.md` documents the format with an example.
 
-use rust_decimal::Decimal;
+mod format;
+
 use serde::{Deserialize, Serialize};
 
+pub use format::*;
+
 use crate::merchant::{self, MerchantError};
-use crate::state::{App, Location, MailingAddress, ThrottleConfig, World};
-
-/// A whole seed file.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Seed {
-    /// Apps to register.
-    #[serde(default)]
-    pub apps: Vec<App>,
-    /// Shops to create (with their products and orders).
-    #[serde(default)]
-    pub shops: Vec<SeedShop>,
-    /// Apps to install on shops.
-    #[serde(default)]
-    pub installs: Vec<SeedInstall>,
-}
-
-/// A shop.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedShop {
-    /// `example.myshopify.com`.
-    pub domain: String,
-    /// Store name (defaults to the domain's first label).
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Owner email.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Currency (default `USD`).
-    #[serde(default)]
-    pub currency: Option<String>,
-    /// Plan display name (default `Development`).
-    #[serde(default)]
-    pub plan: Option<String>,
-    /// Query-cost bucket (default 2000 points, 100 per second).
-    #[serde(default)]
-    pub throttle: Option<ThrottleConfig>,
-    /// Development-store `orderCreate` limit (default off).
-    #[serde(default)]
-    pub order_create_limit: Option<bool>,
-    /// Locations (default one, "Shop location"); the first is the primary.
-    #[serde(default)]
-    pub locations: Vec<SeedLocation>,
-    /// Products.
-    #[serde(default)]
-    pub products: Vec<SeedProduct>,
-    /// Orders, placed after the installs.
-    #[serde(default)]
-    pub orders: Vec<SeedOrder>,
-}
-
-/// A location.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedLocation {
-    /// Name.
-    pub name: String,
-    /// Street.
-    #[serde(default)]
-    pub address1: Option<String>,
-    /// City.
-    #[serde(default)]
-    pub city: Option<String>,
-    /// ISO country code.
-    #[serde(default)]
-    pub country_code: Option<String>,
-}
-
-/// A product.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedProduct {
-    /// Title.
-    pub title: String,
-    /// Vendor.
-    #[serde(default)]
-    pub vendor: Option<String>,
-    /// Variants (at least one).
-    pub variants: Vec<SeedVariant>,
-}
-
-/// A variant.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedVariant {
-    /// Title (default `Default Title`).
-    #[serde(default)]
-    pub title: Option<String>,
-    /// SKU.
-    #[serde(default)]
-    pub sku: Option<String>,
-    /// Price, a decimal string such as `"24.00"`.
-    pub price: Decimal,
-    /// Units in stock.
-    #[serde(default)]
-    pub inventory: i64,
-}
-
-/// An app installed on a shop.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedInstall {
-    /// Shop domain.
-    pub shop: String,
-    /// App API key.
-    pub app: String,
-    /// Granted scopes (default: the app's).
-    #[serde(default)]
-    pub scopes: Option<Vec<String>>,
-    /// A fixed offline token value, so tests know it in advance.
-    #[serde(default)]
-    pub token: Option<String>,
-    /// Issue an expiring token (with a refresh token).
-    #[serde(default)]
-    pub expiring: bool,
-}
-
-/// A customer on an order.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedCustomer {
-    /// First name.
-    #[serde(default)]
-    pub first_name: Option<String>,
-    /// Last name.
-    #[serde(default)]
-    pub last_name: Option<String>,
-    /// Email.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Phone.
-    #[serde(default)]
-    pub phone: Option<String>,
-}
-
-/// One line of an order: a variant (by id or SKU) or a custom item (title and price).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedLine {
-    /// Variant id.
-    #[serde(default)]
-    pub variant_id: Option<u64>,
-    /// Variant SKU.
-    #[serde(default)]
-    pub sku: Option<String>,
-    /// Custom item title.
-    #[serde(default)]
-    pub title: Option<String>,
-    /// Price override.
-    #[serde(default)]
-    pub price: Option<Decimal>,
-    /// Units (default 1).
-    #[serde(default = "one")]
-    pub quantity: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-/// A titled amount (shipping line).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedShipping {
-    /// Title shown to the shopper.
-    pub title: String,
-    /// Price.
-    pub price: Decimal,
-}
-
-/// A discount code.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedDiscount {
-    /// The code.
-    pub code: String,
-    /// Amount off the order.
-    pub amount: Decimal,
-}
-
-/// How the shopper paid.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SeedPayment {
-    /// Captured.
-    #[default]
-    Paid,
-    /// Not yet paid.
-    Pending,
-    /// Authorized only.
-    Authorized,
-}
-
-/// An order as a shopper places it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedOrder {
-    /// Contact email.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Contact phone.
-    #[serde(default)]
-    pub phone: Option<String>,
-    /// Customer.
-    #[serde(default)]
-    pub customer: Option<SeedCustomer>,
-    /// Ship to.
-    #[serde(default)]
-    pub shipping_address: Option<MailingAddress>,
-    /// Bill to.
-    #[serde(default)]
-    pub billing_address: Option<MailingAddress>,
-    /// Lines.
-    pub lines: Vec<SeedLine>,
-    /// Shipping line.
-    #[serde(default)]
-    pub shipping_line: Option<SeedShipping>,
-    /// Discount code.
-    #[serde(default)]
-    pub discount_code: Option<SeedDiscount>,
-    /// Payment (`paid`, `pending`, `authorized`; default `paid`).
-    #[serde(default)]
-    pub payment: SeedPayment,
-    /// Note.
-    #[serde(default)]
-    pub note: Option<String>,
-    /// Tags.
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Test order.
-    #[serde(default)]
-    pub test: bool,
-}
-
-impl SeedProduct {
-    /// The merchant action's input.
-    pub fn to_merchant(&self) -> merchant::NewProduct {
-        merchant::NewProduct {
-            title: self.title.clone(),
-            vendor: self.vendor.clone(),
-            variants: self
-                .variants
-                .iter()
-                .map(|v| merchant::NewVariant {
-                    title: v.title.clone(),
-                    sku: v.sku.clone(),
-                    price: v.price,
-                    inventory: v.inventory,
-                })
-                .collect(),
-        }
-    }
-}
-
-impl SeedOrder {
-    /// The merchant action's input.
-    pub fn to_merchant(&self) -> merchant::PlaceOrder {
-        merchant::PlaceOrder {
-            email: self.email.clone(),
-            phone: self.phone.clone(),
-            customer: self.customer.clone().map(|c| merchant::NewCustomer {
-                first_name: c.first_name,
-                last_name: c.last_name,
-                email: c.email,
-                phone: c.phone,
-            }),
-            shipping_address: self.shipping_address.clone(),
-            billing_address: self.billing_address.clone(),
-            lines: self
-                .lines
-                .iter()
-                .map(|l| merchant::OrderLine {
-                    variant_id: l.variant_id,
-                    sku: l.sku.clone(),
-                    title: l.title.clone(),
-                    price: l.price,
-                    quantity: l.quantity,
-                })
-                .collect(),
-            shipping_line: self.shipping_line.clone().map(|s| (s.title, s.price)),
-            discount_code: self.discount_code.clone().map(|d| (d.code, d.amount)),
-            payment: match self.payment {
-                SeedPayment::Paid => merchant::Payment::Paid,
-                SeedPayment::Pending => merchant::Payment::Pending,
-                SeedPayment::Authorized => merchant::Payment::Authorized,
-            },
-            note: self.note.clone(),
-            tags: self.tags.clone(),
-            test: self.test,
-        }
-    }
-}
+use crate::state::{Location, World};
 
 /// Why a seed could not be applied.
 #[derive(Debug, thiserror::Error)]
@@ -373,7 +84,7 @@ pub fn create_shop(world: &mut World, seed: &SeedShop) -> Result<Vec<u64>, SeedE
         shop.plan_name = plan.clone();
     }
     if let Some(throttle) = seed.throttle {
-        shop.throttle = throttle;
+        shop.throttle = throttle.into_state();
     }
     if let Some(limit) = seed.order_create_limit {
         shop.order_create_limit = limit;
@@ -406,7 +117,10 @@ pub fn create_shop(world: &mut World, seed: &SeedShop) -> Result<Vec<u64>, SeedE
 pub fn apply_seed(world: &mut World, seed: &Seed) -> Result<SeedReport, SeedError> {
     let mut report = SeedReport::default();
     for app in &seed.apps {
-        world.apps.insert(app.api_key.clone(), app.clone());
+        world
+            .apps
+            .insert(app.api_key.clone(), app.clone().into_state());
+        crate::oauth::apply_app_config_everywhere(world, &app.api_key);
     }
     for shop in &seed.shops {
         let ids = create_shop(world, shop)?;

@@ -25,6 +25,7 @@ async fn start() -> (RunningSim, String) {
                 scopes: vec!["read_orders".into()],
                 redirect_urls: vec![],
                 title: "Ordersync".into(),
+                compliance_url: None,
             },
         );
         oauth::install_app(w, SHOP, KEY, &["read_orders".into()], false).unwrap()

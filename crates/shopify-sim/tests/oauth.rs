@@ -31,6 +31,7 @@ async fn start() -> RunningSim {
                     scopes: vec!["read_orders".into(), "write_orders".into()],
                     redirect_urls: vec!["https://app.example/auth/callback".into()],
                     title: "Ordersync".into(),
+                    compliance_url: None,
                 },
             );
         }

@@ -12,8 +12,7 @@ use serde_json::json;
 
 use super::{body, shop_domain, ApiError, ApiResult};
 use crate::merchant::{self, Fulfill, FulfillLine};
-use crate::seed::{SeedOrder, SeedProduct};
-use crate::state::TrackingInfo;
+use crate::seed::{SeedOrder, SeedProduct, SeedTracking};
 use crate::{gid, Sim};
 
 pub(super) async fn create_product(
@@ -89,7 +88,7 @@ struct FulfillBody {
     #[serde(default)]
     lines: Vec<FulfillLineBody>,
     #[serde(default)]
-    tracking: Vec<TrackingInfo>,
+    tracking: Vec<SeedTracking>,
     #[serde(default)]
     notify_customer: bool,
 }
@@ -97,7 +96,7 @@ struct FulfillBody {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TrackingBody {
-    tracking: Vec<TrackingInfo>,
+    tracking: Vec<SeedTracking>,
     #[serde(default)]
     notify_customer: bool,
 }
@@ -129,7 +128,11 @@ pub(super) async fn order_action(
                         quantity: l.quantity,
                     })
                     .collect(),
-                tracking: request.tracking,
+                tracking: request
+                    .tracking
+                    .into_iter()
+                    .map(SeedTracking::into_state)
+                    .collect(),
                 notify_customer: request.notify_customer,
             };
             let fulfillment = sim.mutate(|w| merchant::fulfill(w, &shop, id, fulfill))?;
@@ -158,7 +161,17 @@ pub(super) async fn fulfillment_action(
         "tracking" => {
             let request: TrackingBody = body(&bytes)?;
             sim.mutate(|w| {
-                merchant::update_tracking(w, &shop, id, request.tracking, request.notify_customer)
+                merchant::update_tracking(
+                    w,
+                    &shop,
+                    id,
+                    request
+                        .tracking
+                        .into_iter()
+                        .map(SeedTracking::into_state)
+                        .collect(),
+                    request.notify_customer,
+                )
             })?
         }
         "cancel" => sim.mutate(|w| merchant::cancel_fulfillment(w, &shop, id))?,

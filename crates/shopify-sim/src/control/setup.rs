@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::{body, shop_domain, ApiError, ApiResult};
 use crate::oauth::{self, TokenGrant, TokenLifetimes};
-use crate::seed::{self, Seed, SeedShop};
+use crate::seed::{self, Seed, SeedApp, SeedShop, SeedThrottle};
 use crate::state::{App, ThrottleConfig, TokenKind, Topic};
 use crate::Sim;
 
@@ -26,13 +26,16 @@ pub(super) async fn seed(State(sim): State<Sim>, bytes: Bytes) -> ApiResult {
 }
 
 pub(super) async fn register_app(State(sim): State<Sim>, bytes: Bytes) -> ApiResult {
-    let app: App = body(&bytes)?;
+    let app = body::<SeedApp>(&bytes)?.into_state();
     if app.api_key.is_empty() || app.secret.is_empty() {
         return Err(ApiError::bad_request(
             "api_key and secret must not be empty",
         ));
     }
-    sim.mutate(|w| w.apps.insert(app.api_key.clone(), app.clone()));
+    sim.mutate(|w| {
+        w.apps.insert(app.api_key.clone(), app.clone());
+        oauth::apply_app_config_everywhere(w, &app.api_key);
+    });
     Ok((StatusCode::CREATED, Json(app)).into_response())
 }
 
@@ -230,7 +233,7 @@ pub(super) async fn throttle(
     Path(shop): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let config: ThrottleConfig = body(&bytes)?;
+    let config: ThrottleConfig = body::<SeedThrottle>(&bytes)?.into_state();
     if config.maximum_available <= 0.0 || config.restore_rate < 0.0 {
         return Err(ApiError::bad_request(
             "maximum_available must be positive and restore_rate not negative",

@@ -159,6 +159,7 @@ mod tests {
                 scopes: vec![],
                 redirect_urls: vec![],
                 title: "App".into(),
+                compliance_url: None,
             },
         );
         world

@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::{random_hex, TokenLifetimes};
-use crate::state::{AccessToken, Installation, TokenKind, Topic, World};
+use crate::state::{AccessToken, Installation, TokenKind, Topic, WebhookSubscription, World};
 use crate::Sim;
 
 /// A token just issued, with what the `/admin/oauth/access_token` answer says about it.
@@ -111,7 +111,63 @@ pub fn install_app_with(
     installation.scopes = granted.clone();
     let token = issue(kind, granted, expiring, lifetimes);
     installation.tokens.push(token.clone());
+    let domain = shop.domain.clone();
+    apply_app_config(world, &domain, api_key);
     Some(token)
+}
+
+/// The compliance topics an app's configuration subscribes to (GraphQL topic names).
+const COMPLIANCE_TOPICS: [&str; 3] = ["CUSTOMERS_DATA_REQUEST", "CUSTOMERS_REDACT", "SHOP_REDACT"];
+
+/// Whether a subscription comes from the app's configuration (a compliance topic) rather than
+/// the API: the Admin API neither lists nor changes those.
+pub fn from_app_config(subscription: &WebhookSubscription) -> bool {
+    COMPLIANCE_TOPICS.contains(&subscription.topic.as_str())
+}
+
+/// Puts the app configuration's subscriptions on the app's installation on `shop` (if installed):
+/// the compliance topics at the app's `compliance_url`, replacing earlier ones; none when the app
+/// has no such URL. Runs on every install and when an app is registered again.
+pub fn apply_app_config(world: &mut World, shop: &str, api_key: &str) {
+    let Some(url) = world.apps.get(api_key).map(|a| a.compliance_url.clone()) else {
+        return;
+    };
+    let ids: Vec<u64> = COMPLIANCE_TOPICS.iter().map(|_| world.next_id()).collect();
+    let Some(installation) = world
+        .shop_mut(shop)
+        .and_then(|s| s.installations.get_mut(api_key))
+        .filter(|i| i.installed)
+    else {
+        return;
+    };
+    installation
+        .webhook_subscriptions
+        .retain(|s| !COMPLIANCE_TOPICS.contains(&s.topic.as_str()));
+    let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
+        return;
+    };
+    let now = Utc::now();
+    for (topic, id) in COMPLIANCE_TOPICS.iter().zip(ids) {
+        installation
+            .webhook_subscriptions
+            .push(WebhookSubscription {
+                id,
+                topic: (*topic).to_owned(),
+                uri: url.clone(),
+                format: "JSON".into(),
+                created_at: now,
+                updated_at: now,
+            });
+    }
+}
+
+/// [`apply_app_config`] on every shop the app is installed on (after the app was registered or
+/// registered again).
+pub fn apply_app_config_everywhere(world: &mut World, api_key: &str) {
+    let shops: Vec<String> = world.shops.keys().cloned().collect();
+    for shop in shops {
+        apply_app_config(world, &shop, api_key);
+    }
 }
 
 /// A new token (not stored).

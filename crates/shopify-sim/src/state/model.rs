@@ -22,6 +22,11 @@ pub struct App {
     /// Shown on the simulator's pages.
     #[serde(default)]
     pub title: String,
+    /// Where the compliance webhooks (`customers/data_request`, `customers/redact`,
+    /// `shop/redact`) go: the app configuration's `compliance_topics` subscription, put on every
+    /// installation. None: the app hears none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance_url: Option<String>,
 }
 
 /// Offline (per shop) or online (per user) access token.

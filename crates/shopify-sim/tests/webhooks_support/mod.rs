@@ -134,6 +134,7 @@ pub fn install(w: &mut World, api_key: &str, secret: &str, token: &str) {
             scopes: vec!["read_orders".into(), "read_products".into()],
             redirect_urls: vec![],
             title: "Order add-on".into(),
+            compliance_url: None,
         },
     );
     let id = w.next_id();

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use super::{user_error, Call};
 use crate::graphql::value::{field_error, Ctx};
 use crate::ids::{gid, parse_gid};
+use crate::oauth::from_app_config;
 use crate::schema::API_VERSION;
 use crate::state::{Installation, WebhookSubscription};
 
@@ -43,6 +44,7 @@ pub(super) fn lookup(ctx: &Ctx<'_>, kind: &str, id: u64) -> Option<Value> {
     installation
         .webhook_subscriptions
         .iter()
+        .filter(|s| !from_app_config(s))
         .find(|s| s.id == id)
         .map(subscription_json)
 }
@@ -100,7 +102,12 @@ fn count(call: &Call<'_, '_, '_>) -> Result<Value, FieldError> {
     let n = world
         .shop(&call.ctx.caller.shop)
         .and_then(|s| s.installation(&call.ctx.caller.api_key))
-        .map_or(0, |i| i.webhook_subscriptions.len());
+        .map_or(0, |i| {
+            i.webhook_subscriptions
+                .iter()
+                .filter(|s| !from_app_config(s))
+                .count()
+        });
     let limit = call.args.get("limit").and_then(Value::as_u64);
     Ok(match limit {
         Some(limit) if n as u64 > limit => json!({ "count": limit, "precision": "AT_LEAST" }),
@@ -126,6 +133,7 @@ fn matching(call: &Call<'_, '_, '_>) -> Vec<WebhookSubscription> {
     let mut found: Vec<WebhookSubscription> = installation
         .webhook_subscriptions
         .iter()
+        .filter(|s| !from_app_config(s))
         .filter(|s| {
             topics
                 .as_ref()
@@ -274,6 +282,7 @@ fn update(call: &Call<'_, '_, '_>) -> Value {
     let Some(existing) = installation
         .webhook_subscriptions
         .iter()
+        .filter(|s| !from_app_config(s))
         .find(|s| Some(s.id) == id)
         .cloned()
     else {
@@ -323,7 +332,7 @@ fn delete(call: &Call<'_, '_, '_>) -> Value {
             let at = i
                 .webhook_subscriptions
                 .iter()
-                .position(|s| Some(s.id) == id)?;
+                .position(|s| Some(s.id) == id && !from_app_config(s))?;
             Some(i.webhook_subscriptions.remove(at))
         });
     match removed {
