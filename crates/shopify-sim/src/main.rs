@@ -7,11 +7,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use shopify_sim::schema::API_VERSION;
 use shopify_sim::seed::{apply_seed, Seed};
 use shopify_sim::state::World;
 use shopify_sim::{Sim, SimConfig, SimServer};
+
+mod ctl;
 
 /// A faithful local Shopify: Admin GraphQL API 2026-07, webhooks, OAuth, billing, rate limits
 /// and faults, for tests, benchmarks and demos.
@@ -44,6 +46,18 @@ struct Args {
     /// (10 s … 2 h).
     #[arg(long)]
     fast_retries: bool,
+
+    /// Without a command: serve. With `ctl`: act on a running simulator.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Act on a running simulator as a shop owner or shopper would (place an order, mark it
+    /// paid, fulfill with tracking, …), or manage its faults and read its journal, through the
+    /// control API.
+    Ctl(ctl::CtlArgs),
 }
 
 fn load_state(path: &Path) -> anyhow::Result<Option<World>> {
@@ -106,6 +120,12 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if let Some(Command::Ctl(ctl)) = &args.command {
+        let answer = ctl::run(ctl).await?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{answer}")?;
+        return Ok(());
+    }
     let config = if args.fast_retries {
         SimConfig::fast()
     } else {
