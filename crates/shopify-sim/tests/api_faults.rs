@@ -25,6 +25,7 @@ async fn start() -> (RunningSim, String) {
                 scopes: vec!["write_orders".into()],
                 redirect_urls: vec![],
                 title: "Order add-on".into(),
+                compliance_url: None,
             },
         );
         shopify_sim::oauth::install_app(w, SHOP, "app-key", &["write_orders".to_owned()], false)

@@ -160,6 +160,7 @@ async fn start() -> RunningSim {
                 scopes: scopes.clone(),
                 redirect_urls: vec![],
                 title: "hermes-conformance-products".into(),
+                compliance_url: None,
             },
         );
         let shop = w.add_shop(
