@@ -5,8 +5,8 @@
 //! |---|---|
 //! | [`webhook`] | verifies `X-Shopify-Hmac-Sha256` over the raw body, in constant time, with an optional old secret during rotation |
 //! | [`payload`] | parses Shopify's REST-shaped webhook bodies into domain types, with errors naming the field |
-//!
-//! The GraphQL Admin API client, OAuth and session tokens come with the platform issue.
+//! | [`admin`] | the Admin GraphQL API client (2026-07): typed operations, per-shop throttling, retries, metrics |
 
+pub mod admin;
 pub mod payload;
 pub mod webhook;
