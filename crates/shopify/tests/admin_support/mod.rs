@@ -97,6 +97,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut AdminConfig)) -> World {
                 scopes: scopes.clone(),
                 redirect_urls: vec![],
                 title: "Ordersync".into(),
+                compliance_url: None,
             },
         );
         let mut tokens = Vec::new();
