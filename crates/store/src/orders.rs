@@ -342,6 +342,23 @@ impl Store {
         row.map(OrderRow::into_summary).transpose()
     }
 
+    /// A shop's orders whose lowercased email is `email_key`, oldest first.
+    pub(crate) async fn orders_by_email_key(
+        &self,
+        shop_id: i64,
+        email_key: &str,
+    ) -> Result<Vec<OrderSummary>> {
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM destination_orders WHERE shop_id = $1 AND email_key = $2 ORDER BY id"
+        );
+        let rows: Vec<OrderRow> = with_pool!(self, |c| sqlx::query_as(&sql)
+            .bind(shop_id)
+            .bind(email_key)
+            .fetch_all(c)
+            .await?);
+        rows.into_iter().map(OrderRow::into_summary).collect()
+    }
+
     /// The exact bytes Shopify last sent for this order.
     pub async fn order_raw_payload(&self, shop_id: i64, order_id: i64) -> Result<Option<Vec<u8>>> {
         let row: Option<(Vec<u8>,)> = with_pool!(self, |c| {

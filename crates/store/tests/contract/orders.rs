@@ -26,7 +26,7 @@ contract_tests!(
     a_stale_status_loses_the_race,
 );
 
-fn order(number: u64, customer: &str, minute: i64) -> DestinationOrder {
+pub(crate) fn order(number: u64, customer: &str, minute: i64) -> DestinationOrder {
     let (first, last) = customer.split_once(' ').unwrap_or((customer, ""));
     let at = Utc.timestamp_millis_opt(T0.0 + minute * 60_000).unwrap();
     DestinationOrder {
@@ -78,7 +78,7 @@ fn order(number: u64, customer: &str, minute: i64) -> DestinationOrder {
     }
 }
 
-async fn put(
+pub(crate) async fn put(
     store: &Store,
     shop_id: i64,
     o: &DestinationOrder,
