@@ -1,7 +1,7 @@
 //! The job worker: claims due jobs from the store's queue with a lease, runs the handler for
 //! each job's kind, and records the outcome: a handler completes its job in its own transaction;
 //! a retryable failure goes back to the queue with the store's [`RetryPolicy`]; a final one is
-//! dead at once. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
+//! dead at once. Webhook jobs of one claim run in arrival order; other jobs run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
 //! jobs other processes enqueued. Each job runs in its own task, so a panicking or hanging job
 //! (bounded by the lease) fails that job only, never the worker.
 
@@ -66,11 +66,21 @@ impl Worker {
             )
             .await?;
         let n = jobs.len();
+        // Webhooks run one after another in arrival order, so two deliveries about the same
+        // order never race; other jobs run side by side.
+        let (webhooks, others): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.kind == WEBHOOK_JOB_KIND);
         let mut running = JoinSet::new();
-        for job in jobs {
+        for job in others {
             let this = self.clone();
             running.spawn(async move { this.run_job(job).await });
         }
+        let this = self.clone();
+        running.spawn(async move {
+            for job in webhooks {
+                this.run_job(job).await;
+            }
+        });
         while running.join_next().await.is_some() {}
         Ok(n)
     }

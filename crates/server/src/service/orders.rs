@@ -79,6 +79,7 @@ pub async fn ingest(
                 eligibility: &eligibility,
                 list_status,
                 raw_payload: &receipt.body,
+                event_at: receipt.triggered_at,
             },
             now,
         )

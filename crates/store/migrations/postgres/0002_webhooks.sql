@@ -32,3 +32,8 @@ CREATE TABLE data_exports (
     created_at      BIGINT NOT NULL
 );
 CREATE INDEX data_exports_by_shop ON data_exports (shop_domain, id);
+
+-- When Shopify says the change behind an order's stored state happened (the webhook's
+-- X-Shopify-Triggered-At, milliseconds): breaks ties between states with the same updated_at,
+-- which Shopify gives to the second only.
+ALTER TABLE destination_orders ADD COLUMN event_at BIGINT;

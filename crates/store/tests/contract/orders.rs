@@ -100,6 +100,7 @@ pub(crate) async fn put(
                 eligibility: &eligibility,
                 list_status: status,
                 raw_payload: &payload,
+                event_at: None,
             },
             T0,
         )
@@ -123,6 +124,7 @@ async fn an_order_keeps_its_model_and_raw_payload(store: &Store) {
         eligibility: &eligibility,
         list_status: OrderListStatus::Ineligible,
         raw_payload: raw,
+        event_at: None,
     };
     let id = store.upsert_order(up, T0).await.unwrap();
     assert!(matches!(id, UpsertOutcome::Inserted(_)));

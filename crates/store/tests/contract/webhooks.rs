@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
-use ordersync_core::OrderListStatus;
+use ordersync_core::{Eligibility, FinancialStatus, OrderListStatus};
 use ordersync_store::compliance::{CustomerRef, NewDataExport};
 use ordersync_store::events::NewEvent;
 use ordersync_store::jobs::{JobState, NewJob};
+use ordersync_store::orders::{OrderUpsert, UpsertOutcome};
 use ordersync_store::webhooks::{
     Intake, NewReceipt, ReceiptStatus, REDACTED_BODY, WEBHOOK_JOB_KIND,
 };
+use ordersync_store::UnixMillis;
 use ordersync_store::{Store, StoreError};
 use serde_json::json;
 
@@ -24,6 +26,7 @@ contract_tests!(
     erasing_a_shop_leaves_nothing_of_it,
     uninstall_cancels_only_that_shops_waiting_jobs,
     data_records_are_kept_per_shop,
+    within_one_second_the_later_event_wins,
 );
 
 fn receipt<'a>(key: &'a str, shop: &'a str, body: &'a [u8]) -> NewReceipt<'a> {
@@ -408,4 +411,44 @@ async fn data_records_are_kept_per_shop(store: &Store) {
     assert_eq!(store.data_exports(None, 10).await.unwrap().len(), 2);
     assert_eq!(store.data_export(a).await.unwrap().unwrap().record, record);
     assert!(store.data_export(a + 100).await.unwrap().is_none());
+}
+
+async fn within_one_second_the_later_event_wins(store: &Store) {
+    let shop = destination(store).await;
+    let mut pending = order(1, "Ada Lovelace", 1);
+    pending.financial_status = FinancialStatus::parse("pending");
+    let paid = order(1, "Ada Lovelace", 1);
+    assert_eq!(
+        pending.updated_at, paid.updated_at,
+        "Shopify's updated_at is to the second"
+    );
+    let put_at = |o: &ordersync_core::DestinationOrder, event: i64| {
+        let o = o.clone();
+        async move {
+            store
+                .upsert_order(
+                    OrderUpsert {
+                        shop_id: shop.id,
+                        order: &o,
+                        eligibility: &Eligibility::Eligible,
+                        list_status: OrderListStatus::NotPushed,
+                        raw_payload: b"{}",
+                        event_at: Some(UnixMillis(event)),
+                    },
+                    T0,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let id = put_at(&paid, T0.0 + 500).await.id();
+    // The earlier event (pending), delivered late, loses the tie.
+    assert_eq!(put_at(&pending, T0.0 + 100).await, UpsertOutcome::Stale(id));
+    let stored = store.order(shop.id, id).await.unwrap().unwrap();
+    assert!(stored.order.financial_status.is_paid());
+    // A later event with the same updated_at replaces it.
+    assert_eq!(
+        put_at(&pending, T0.0 + 900).await,
+        UpsertOutcome::Updated(id)
+    );
 }
