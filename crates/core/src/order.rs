@@ -365,6 +365,15 @@ impl DestinationOrder {
             .or_else(|| self.customer.as_ref().and_then(|c| c.email.as_ref()))
     }
 
+    /// Removes everything that identifies the shopper (customer, contact email, both
+    /// addresses), keeping the items and amounts: what a `customers/redact` leaves behind.
+    pub fn redact_personal_data(&mut self) {
+        self.customer = None;
+        self.email = None;
+        self.shipping_address = None;
+        self.billing_address = None;
+    }
+
     /// The customer's name ("Jane Doe"), else the name on the shipping address.
     pub fn customer_name(&self) -> Option<String> {
         self.customer

@@ -1,18 +1,29 @@
 //! Assembling and running the server: open storage, bind, serve until shutdown, drain.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use ordersync_shopify::webhook::WebhookSecrets;
 use ordersync_store::Store;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
+use crate::worker::Worker;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Storage.
     pub store: Store,
+    /// The secrets webhooks are verified with; `None` refuses every webhook.
+    pub webhook_secrets: Option<WebhookSecrets>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Wakes this process's worker when a job was enqueued.
+    pub jobs_waiting: Arc<Notify>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -53,9 +64,18 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
+        if config.shopify.api_secret.is_empty() && config.roles.api {
+            tracing::warn!("no Shopify app secret configured (ORDERSYNC_SHOPIFY_API_SECRET): every webhook will be refused");
+        }
+        let state = AppState {
+            store,
+            webhook_secrets: crate::service::intake::secrets(&config.shopify),
+            metrics: Arc::new(Metrics::default()),
+            jobs_waiting: Arc::new(Notify::new()),
+        };
         Ok(Server {
             listener,
-            state: AppState { store },
+            state,
             config,
         })
     }
@@ -70,13 +90,30 @@ impl Server {
         &self.state.store
     }
 
+    /// A worker on this server's storage, woken by its webhook intake and counting into its
+    /// metrics. [`Server::run`] starts one when the `worker` role is on; tests with only the
+    /// `api` role drive one themselves with [`Worker::run_once`].
+    pub fn worker(&self) -> Worker {
+        Worker::new(
+            self.state.store.clone(),
+            self.config.worker,
+            Arc::clone(&self.state.jobs_waiting),
+            Arc::clone(&self.state.metrics),
+        )
+    }
+
     /// Serves until `shutdown` fires, then lets in-flight requests finish (up to the grace
     /// period) and closes storage.
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ServeError> {
         let addr = self.local_addr()?;
         tracing::info!(%addr, backend = self.state.store.backend().as_str(), "ordersync listening on http://{addr}");
         let store = self.state.store.clone();
-        let app = crate::http::router(self.state);
+        let worker = self
+            .config
+            .roles
+            .worker
+            .then(|| tokio::spawn(self.worker().run(shutdown.clone())));
+        let app = crate::http::router(self.state, self.config.roles.api);
         let drain = shutdown.clone();
         let serve = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { drain.wait().await });
@@ -85,6 +122,13 @@ impl Server {
             result = serve => result?,
             () = async { shutdown.wait().await; tokio::time::sleep(grace).await } => {
                 tracing::warn!("requests still running after the grace period; stopping anyway");
+            }
+        }
+        if let Some(worker) = worker {
+            // The worker stops between jobs; a job still running past the grace period is
+            // abandoned and its lease expires.
+            if tokio::time::timeout(grace, worker).await.is_err() {
+                tracing::warn!("the worker was still running a job at shutdown");
             }
         }
         store.close().await;

@@ -28,8 +28,49 @@ pub enum Command {
     /// Inspect and redrive the job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Inspect stored webhooks and retry failed ones.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+    /// The customer data records built for customers/data_request, for the merchant.
+    #[command(subcommand, name = "data-exports")]
+    DataExports(DataExportsCommand),
     /// Print the effective configuration and exit.
     Config,
+}
+
+/// `ordersync webhooks ...`
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Show stored webhooks, newest first.
+    List {
+        /// Only those that could not be processed.
+        #[arg(long)]
+        failed: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Queue a failed webhook for processing again (after fixing its cause).
+    Retry {
+        /// The webhook's id, as `webhooks list` shows it.
+        id: i64,
+    },
+}
+
+/// `ordersync data-exports ...`
+#[derive(Debug, Subcommand)]
+pub enum DataExportsCommand {
+    /// Show the records, newest first.
+    List {
+        /// Only this shop's (e.g. example.myshopify.com).
+        #[arg(long)]
+        shop: Option<String>,
+    },
+    /// Print one record as JSON.
+    Show {
+        /// The record's id.
+        id: i64,
+    },
 }
 
 /// `ordersync jobs ...`

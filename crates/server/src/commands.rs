@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use ordersync_store::jobs::JobState;
 use ordersync_store::{Store, UnixMillis};
 
-use crate::cli::{JobsCommand, ListJobs, RedriveJobs};
+use crate::cli::{DataExportsCommand, JobsCommand, ListJobs, RedriveJobs, WebhooksCommand};
 use crate::config::Config;
 
 /// `ordersync migrate`: applies pending migrations.
@@ -37,6 +37,93 @@ pub fn print_config(config: &Config) {
     println!("log_format = {:?}", config.log_format);
     println!("log_level = {}", config.log_level);
     println!("shutdown_grace_secs = {}", config.shutdown_grace.as_secs());
+    let roles: Vec<&str> = [("api", config.roles.api), ("worker", config.roles.worker)]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+    println!("roles = {}", roles.join(","));
+    println!("worker_concurrency = {}", config.worker.concurrency);
+    println!("worker_lease_secs = {}", config.worker.lease.as_secs());
+    println!(
+        "worker_poll_ms = {}",
+        config.worker.poll_interval.as_millis()
+    );
+    println!("shopify_api_key = {}", config.shopify.api_key);
+    let set = |on: bool| if on { "(set)" } else { "(empty)" };
+    println!(
+        "shopify_api_secret = {}",
+        set(!config.shopify.api_secret.is_empty())
+    );
+    println!(
+        "shopify_api_secret_previous = {}",
+        set(config.shopify.api_secret_previous.is_some())
+    );
+}
+
+/// `ordersync webhooks ...`
+pub async fn webhooks(config: &Config, command: WebhooksCommand) -> anyhow::Result<()> {
+    use ordersync_store::webhooks::ReceiptStatus;
+    let store = Store::open(&config.database)
+        .await
+        .context("opening the database")?;
+    match command {
+        WebhooksCommand::List { failed, limit } => {
+            let counts = store.webhook_receipt_counts().await?;
+            println!(
+                "received {}, processed {}, failed {}",
+                counts.received, counts.processed, counts.failed
+            );
+            let status = failed.then_some(ReceiptStatus::Failed);
+            for r in store.webhook_receipts(status, limit).await? {
+                println!(
+                    "#{} {} {} {} received {} {}",
+                    r.id,
+                    r.status.as_str(),
+                    if r.topic.is_empty() { "-" } else { &r.topic },
+                    if r.shop_domain.is_empty() {
+                        "-"
+                    } else {
+                        &r.shop_domain
+                    },
+                    r.received_at.to_datetime().to_rfc3339(),
+                    r.error.map(|e| format!("error: {e}")).unwrap_or_default()
+                );
+            }
+        }
+        WebhooksCommand::Retry { id } => {
+            let job = store.retry_webhook_receipt(id, UnixMillis::now()).await?;
+            println!("webhook #{id} queued again (job #{job})");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// `ordersync data-exports ...`
+pub async fn data_exports(config: &Config, command: DataExportsCommand) -> anyhow::Result<()> {
+    let store = Store::open(&config.database)
+        .await
+        .context("opening the database")?;
+    match command {
+        DataExportsCommand::List { shop } => {
+            for e in store.data_exports(shop.as_deref(), 200).await? {
+                println!(
+                    "#{} {} customer {} request {} built {}",
+                    e.id,
+                    e.shop_domain,
+                    e.customer_email.as_deref().unwrap_or("-"),
+                    e.request_id.as_deref().unwrap_or("-"),
+                    e.created_at.to_datetime().to_rfc3339()
+                );
+            }
+        }
+        DataExportsCommand::Show { id } => match store.data_export(id).await? {
+            Some(e) => println!("{}", serde_json::to_string_pretty(&e.record)?),
+            None => bail!("no data record #{id}"),
+        },
+    }
+    store.close().await;
+    Ok(())
 }
 
 /// `ordersync jobs ...`

@@ -22,6 +22,13 @@ const KEYS: &[&str] = &[
     "log_format",
     "log_level",
     "shutdown_grace_secs",
+    "shopify_api_key",
+    "shopify_api_secret",
+    "shopify_api_secret_previous",
+    "roles",
+    "worker_concurrency",
+    "worker_lease_secs",
+    "worker_poll_ms",
 ];
 
 /// A configuration that could not be used.
@@ -54,6 +61,58 @@ struct RawConfig {
     log_format: String,
     log_level: String,
     shutdown_grace_secs: u64,
+    shopify_api_key: String,
+    shopify_api_secret: String,
+    shopify_api_secret_previous: String,
+    roles: String,
+    worker_concurrency: u32,
+    worker_lease_secs: u64,
+    worker_poll_ms: u64,
+}
+
+/// What this process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    /// Serves HTTP (webhooks, health, metrics).
+    pub api: bool,
+    /// Runs the job queue.
+    pub worker: bool,
+}
+
+/// The job worker's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// Jobs run at once.
+    pub concurrency: u32,
+    /// How long a claimed job stays leased.
+    pub lease: Duration,
+    /// How often the queue is polled for jobs other processes enqueued.
+    pub poll_interval: Duration,
+}
+
+/// The Shopify app's credentials. The secret signs webhooks; while it is empty every webhook is
+/// refused.
+#[derive(Clone, Default)]
+pub struct ShopifyApp {
+    /// The app's API key (client id).
+    pub api_key: String,
+    /// The app's API secret (client secret).
+    pub api_secret: String,
+    /// The secret being rotated out, accepted for webhooks until removed.
+    pub api_secret_previous: Option<String>,
+}
+
+impl std::fmt::Debug for ShopifyApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyApp")
+            .field("api_key", &self.api_key)
+            .field("api_secret_set", &!self.api_secret.is_empty())
+            .field(
+                "api_secret_previous_set",
+                &self.api_secret_previous.is_some(),
+            )
+            .finish()
+    }
 }
 
 /// How log lines are written.
@@ -80,6 +139,12 @@ pub struct Config {
     pub log_level: String,
     /// Time allowed for in-flight requests at shutdown.
     pub shutdown_grace: Duration,
+    /// The Shopify app's credentials.
+    pub shopify: ShopifyApp,
+    /// API, worker or both.
+    pub roles: Roles,
+    /// The job worker.
+    pub worker: WorkerConfig,
 }
 
 fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
@@ -167,7 +232,58 @@ impl Config {
                 "must be at most 600 seconds",
             ));
         }
+        let mut roles = Roles {
+            api: false,
+            worker: false,
+        };
+        for role in raw
+            .roles
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            match role.to_lowercase().as_str() {
+                "api" => roles.api = true,
+                "worker" => roles.worker = true,
+                other => {
+                    return Err(invalid(
+                        "roles",
+                        format!("`{other}` is not a role; use api, worker or api,worker"),
+                    ))
+                }
+            }
+        }
+        if !roles.api && !roles.worker {
+            return Err(invalid("roles", "must name api, worker or both"));
+        }
+        if !(1..=256).contains(&raw.worker_concurrency) {
+            return Err(invalid("worker_concurrency", "must be between 1 and 256"));
+        }
+        if !(1..=3600).contains(&raw.worker_lease_secs) {
+            return Err(invalid(
+                "worker_lease_secs",
+                "must be between 1 and 3600 seconds",
+            ));
+        }
+        if !(10..=600_000).contains(&raw.worker_poll_ms) {
+            return Err(invalid(
+                "worker_poll_ms",
+                "must be between 10 and 600000 milliseconds",
+            ));
+        }
+        let previous = raw.shopify_api_secret_previous.trim();
         Ok(Config {
+            shopify: ShopifyApp {
+                api_key: raw.shopify_api_key.trim().to_owned(),
+                api_secret: raw.shopify_api_secret.trim().to_owned(),
+                api_secret_previous: (!previous.is_empty()).then(|| previous.to_owned()),
+            },
+            roles,
+            worker: WorkerConfig {
+                concurrency: raw.worker_concurrency,
+                lease: Duration::from_secs(raw.worker_lease_secs),
+                poll_interval: Duration::from_millis(raw.worker_poll_ms),
+            },
             listen,
             data_dir: raw.data_dir,
             database,
@@ -219,6 +335,46 @@ mod tests {
             let err = with(key, value).unwrap_err().to_string();
             assert!(err.contains(key) && err.contains(env), "{key}: {err}");
         }
+    }
+
+    #[test]
+    fn defaults_run_both_roles_without_a_secret() {
+        let config = Config::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        assert_eq!(
+            config.roles,
+            Roles {
+                api: true,
+                worker: true
+            }
+        );
+        assert!(config.shopify.api_secret.is_empty());
+        assert_eq!(config.shopify.api_secret_previous, None);
+        assert!(!with("roles", "worker").unwrap().roles.api);
+        for (key, value) in [
+            ("roles", "api,cron"),
+            ("roles", ""),
+            ("worker_concurrency", "0"),
+            ("worker_lease_secs", "0"),
+            ("worker_poll_ms", "1"),
+        ] {
+            let figment = Figment::from(Toml::string(DEFAULTS)).merge(Serialized::default(
+                key,
+                value
+                    .parse::<u64>()
+                    .map_or_else(|_| serde_json::json!(value), |n| serde_json::json!(n)),
+            ));
+            let err = Config::from_figment(figment).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let figment = Figment::from(Toml::string(DEFAULTS))
+            .merge(Serialized::default("shopify_api_secret", "hunter2"));
+        let config = Config::from_figment(figment).unwrap();
+        assert_eq!(config.shopify.api_secret, "hunter2");
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 
     #[test]

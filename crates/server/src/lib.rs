@@ -6,7 +6,10 @@
 //! | [`cli`] | command line (serve, migrate, jobs, config) |
 //! | [`config`] | embedded defaults → config file → `ORDERSYNC_*` env, validated |
 //! | [`app`] | opening storage, binding, serving until shutdown |
-//! | [`http`] | the routes (`/healthz`, `/readyz`, ...) |
+//! | [`http`] | the routes (`/healthz`, `/readyz`, `/metrics`, `/webhooks`) |
+//! | [`service`] | webhook intake and processing: orders, uninstall, privacy webhooks |
+//! | [`worker`] | the job worker: leases, retries, wake-ups |
+//! | [`metrics`] | the counters behind `/metrics` |
 //! | [`shutdown`] | the one token every task watches |
 //! | [`telemetry`] | structured logs (text or JSON) |
 //! | [`commands`] | the non-serving subcommands |
@@ -16,5 +19,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod http;
+pub mod metrics;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
+pub mod worker;

@@ -27,6 +27,8 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Migrate => commands::migrate(&config).await,
         Command::Jobs(jobs) => commands::jobs(&config, jobs).await,
+        Command::Webhooks(command) => commands::webhooks(&config, command).await,
+        Command::DataExports(command) => commands::data_exports(&config, command).await,
         Command::Config => {
             commands::print_config(&config);
             Ok(())

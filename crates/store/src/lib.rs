@@ -13,12 +13,15 @@
 //! | [`orders`] | destination orders (raw payload kept) and the Orders tab list query |
 //! | [`pushes`] | one push per destination order and source store, its lines and status |
 //! | [`events`] | the append-only history of each order |
+//! | [`webhooks`] | webhook receipts (raw body, dedupe key) and the job that processes each |
+//! | [`compliance`] | customer data records, redacting a customer, erasing a shop, stopping a shop's jobs |
 //! | [`jobs`] | the durable job queue: enqueue in the caller's transaction, leases, retries, dead jobs |
 //! | [`time`] | the millisecond timestamps stored in every table |
 //!
 //! Every write that a job must follow is made inside a [`Tx`] together with the job
 //! (the outbox rule), so a crash can never leave a state change without its follow-up.
 
+pub mod compliance;
 pub mod connections;
 pub mod db;
 mod error;
@@ -30,6 +33,7 @@ pub mod settings;
 pub mod shops;
 pub mod synced;
 pub mod time;
+pub mod webhooks;
 
 pub use db::{Backend, DatabaseConfig, Store, Tx};
 pub use error::StoreError;

@@ -43,6 +43,9 @@ pub struct OrderUpsert<'a> {
     pub list_status: OrderListStatus,
     /// The exact bytes Shopify sent (webhook body or API answer).
     pub raw_payload: &'a [u8],
+    /// When Shopify says the change happened (a webhook's triggered-at), if known: among
+    /// states with the same `updated_at` (Shopify gives it to the second) the later event wins.
+    pub event_at: Option<UnixMillis>,
 }
 
 /// An order as the Orders tab lists it.
@@ -205,8 +208,8 @@ impl Tx {
             .customer_email()
             .map(|e| e.as_str().to_lowercase())
             .unwrap_or_default();
-        let existing: Option<(i64, i64)> = with_tx!(self, |c| {
-            sqlx::query_as("SELECT id, shopify_updated_at FROM destination_orders WHERE shop_id = $1 AND order_gid = $2")
+        let existing: Option<(i64, i64, Option<i64>)> = with_tx!(self, |c| {
+            sqlx::query_as("SELECT id, shopify_updated_at, event_at FROM destination_orders WHERE shop_id = $1 AND order_gid = $2")
                 .bind(up.shop_id)
                 .bind(order.id.as_str())
                 .fetch_optional(c)
@@ -234,18 +237,27 @@ impl Tx {
             Param::Int(now.0),
         ];
         let payload = up.raw_payload.to_vec();
+        let event_at = up.event_at.map(|t| t.0);
+        let older_event =
+            |stored: Option<i64>| matches!((stored, event_at), (Some(s), Some(e)) if s > e);
         match existing {
-            Some((id, stored)) if stored > updated_at => Ok(UpsertOutcome::Stale(id)),
-            Some((id, _)) => {
+            Some((id, stored, _)) if stored > updated_at => Ok(UpsertOutcome::Stale(id)),
+            Some((id, stored, stored_event))
+                if stored == updated_at && older_event(stored_event) =>
+            {
+                Ok(UpsertOutcome::Stale(id))
+            }
+            Some((id, _, _)) => {
                 let sql = "UPDATE destination_orders SET shop_id = $1, order_gid = $2, name = $3, name_key = $4, \
                     customer_name = $5, customer_key = $6, email_key = $7, financial_status = $8, \
                     fulfillment_status = $9, cancelled = $10, total_amount = $11, currency = $12, eligible = $13, \
                     ineligible_reasons = $14, list_status = $15, shopify_created_at = $16, shopify_updated_at = $17, \
-                    model = $18, updated_at = $19, raw_payload = $20 WHERE id = $21 AND shopify_updated_at <= $17";
+                    model = $18, updated_at = $19, raw_payload = $20, event_at = $22 WHERE id = $21 AND shopify_updated_at <= $17";
                 let n = with_tx!(self, |c| {
                     bind_all!(sqlx::query(sql), &values)
                         .bind(payload)
                         .bind(id)
+                        .bind(event_at)
                         .execute(c)
                         .await?
                         .rows_affected()
@@ -260,12 +272,13 @@ impl Tx {
                 let sql = "INSERT INTO destination_orders (shop_id, order_gid, name, name_key, customer_name, \
                     customer_key, email_key, financial_status, fulfillment_status, cancelled, total_amount, currency, \
                     eligible, ineligible_reasons, list_status, shopify_created_at, shopify_updated_at, model, \
-                    updated_at, raw_payload, ingested_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $19) \
+                    updated_at, raw_payload, ingested_at, event_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $19, $21) \
                     RETURNING id";
                 let (id,): (i64,) = with_tx!(self, |c| {
                     bind_all!(sqlx::query_as(sql), &values)
                         .bind(payload)
+                        .bind(event_at)
                         .fetch_one(c)
                         .await?
                 });
@@ -340,6 +353,23 @@ impl Store {
             .fetch_optional(c)
             .await?);
         row.map(OrderRow::into_summary).transpose()
+    }
+
+    /// A shop's orders whose lowercased email is `email_key`, oldest first.
+    pub(crate) async fn orders_by_email_key(
+        &self,
+        shop_id: i64,
+        email_key: &str,
+    ) -> Result<Vec<OrderSummary>> {
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM destination_orders WHERE shop_id = $1 AND email_key = $2 ORDER BY id"
+        );
+        let rows: Vec<OrderRow> = with_pool!(self, |c| sqlx::query_as(&sql)
+            .bind(shop_id)
+            .bind(email_key)
+            .fetch_all(c)
+            .await?);
+        rows.into_iter().map(OrderRow::into_summary).collect()
     }
 
     /// The exact bytes Shopify last sent for this order.

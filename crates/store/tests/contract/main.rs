@@ -9,3 +9,4 @@ mod jobs;
 mod orders;
 mod schema;
 mod shops;
+mod webhooks;

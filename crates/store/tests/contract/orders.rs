@@ -26,7 +26,7 @@ contract_tests!(
     a_stale_status_loses_the_race,
 );
 
-fn order(number: u64, customer: &str, minute: i64) -> DestinationOrder {
+pub(crate) fn order(number: u64, customer: &str, minute: i64) -> DestinationOrder {
     let (first, last) = customer.split_once(' ').unwrap_or((customer, ""));
     let at = Utc.timestamp_millis_opt(T0.0 + minute * 60_000).unwrap();
     DestinationOrder {
@@ -78,7 +78,7 @@ fn order(number: u64, customer: &str, minute: i64) -> DestinationOrder {
     }
 }
 
-async fn put(
+pub(crate) async fn put(
     store: &Store,
     shop_id: i64,
     o: &DestinationOrder,
@@ -100,6 +100,7 @@ async fn put(
                 eligibility: &eligibility,
                 list_status: status,
                 raw_payload: &payload,
+                event_at: None,
             },
             T0,
         )
@@ -123,6 +124,7 @@ async fn an_order_keeps_its_model_and_raw_payload(store: &Store) {
         eligibility: &eligibility,
         list_status: OrderListStatus::Ineligible,
         raw_payload: raw,
+        event_at: None,
     };
     let id = store.upsert_order(up, T0).await.unwrap();
     assert!(matches!(id, UpsertOutcome::Inserted(_)));

@@ -1,0 +1,34 @@
+//! What the server does, below HTTP: taking in a webhook ([`intake`]), processing a stored one
+//! ([`process`]: orders in [`orders`], uninstall and privacy in [`compliance`]). HTTP handlers and
+//! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
+
+pub mod compliance;
+pub mod intake;
+pub mod orders;
+pub mod process;
+
+use ordersync_store::StoreError;
+
+/// Why processing a webhook did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// It can never succeed as it stands (bad body, unknown shop, unsupported topic): the
+    /// receipt is kept as failed until an operator retries it.
+    #[error("{0}")]
+    Final(String),
+    /// Storage failed; the job is retried.
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl ProcessError {
+    /// Whether running again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ProcessError::Final(_) => false,
+            ProcessError::Store(e) => {
+                matches!(e, StoreError::Database(_) | StoreError::LeaseLost(_))
+            }
+        }
+    }
+}

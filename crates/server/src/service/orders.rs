@@ -1,0 +1,142 @@
+//! Order intake from `orders/create|updated|paid|cancelled`: parse the body, decide eligibility
+//! against the shop's synced catalog, file the order under its list status (from its pushes and
+//! the source stores it routes to), store it (an older state never replaces a newer one) and
+//! write what changed to the order's history, all in one transaction with the job's completion.
+
+use ordersync_core::{evaluate, route, status::summarize, Eligibility, ShopDomain, StoreRole};
+use ordersync_shopify::payload::parse_order;
+use ordersync_store::events::NewEvent;
+use ordersync_store::orders::{OrderUpsert, UpsertOutcome};
+use ordersync_store::shops::ShopRecord;
+use ordersync_store::webhooks::WebhookReceipt;
+use ordersync_store::{Store, UnixMillis};
+use serde_json::json;
+
+use super::process::{finish, JobRef};
+use super::ProcessError;
+
+/// The shop a receipt names, which must be known to ordersync and have the app installed.
+pub(crate) async fn installed_shop(
+    store: &Store,
+    receipt: &WebhookReceipt,
+) -> Result<ShopRecord, ProcessError> {
+    let domain = known_domain(receipt)?;
+    let shop = store
+        .shop_by_domain(&domain)
+        .await?
+        .ok_or_else(|| ProcessError::Final(format!("shop {domain} is not known to ordersync")))?;
+    if !shop.installed {
+        return Err(ProcessError::Final(format!(
+            "shop {domain} has uninstalled the app"
+        )));
+    }
+    Ok(shop)
+}
+
+/// The shop domain of a receipt, parsed.
+pub(crate) fn known_domain(receipt: &WebhookReceipt) -> Result<ShopDomain, ProcessError> {
+    ShopDomain::parse(&receipt.shop_domain).map_err(|e| {
+        ProcessError::Final(format!(
+            "X-Shopify-Shop-Domain `{}` is not a shop domain: {e}",
+            receipt.shop_domain
+        ))
+    })
+}
+
+/// Takes in one order webhook; see the module docs.
+pub async fn ingest(
+    store: &Store,
+    receipt: &WebhookReceipt,
+    job: &JobRef,
+    now: UnixMillis,
+) -> Result<(), ProcessError> {
+    let shop = installed_shop(store, receipt).await?;
+    if shop.shop.role != StoreRole::Destination {
+        // A source store's own orders are not pushed anywhere.
+        return finish(store.begin().await?, receipt, job, None, now).await;
+    }
+    let order = parse_order(&receipt.body).map_err(|e| ProcessError::Final(e.to_string()))?;
+    let catalog = store.synced_catalog(shop.id).await?;
+    let eligibility = evaluate(&order, &catalog);
+    let expected_sources = route(&order, &catalog).per_source.len();
+    let previous = store.order_by_gid(shop.id, order.id.as_str()).await?;
+    let pushes = match &previous {
+        Some(p) => store
+            .pushes_for_order(p.id)
+            .await?
+            .into_iter()
+            .map(|p| p.status)
+            .collect(),
+        None => Vec::new(),
+    };
+    let list_status = summarize(eligibility.is_eligible(), &pushes, expected_sources);
+    let mut tx = store.begin().await?;
+    let outcome = tx
+        .upsert_order(
+            OrderUpsert {
+                shop_id: shop.id,
+                order: &order,
+                eligibility: &eligibility,
+                list_status,
+                raw_payload: &receipt.body,
+                event_at: receipt.triggered_at,
+            },
+            now,
+        )
+        .await?;
+    let actor = format!("webhook {}", receipt.topic);
+    let mut events: Vec<(&str, String, Option<serde_json::Value>)> = Vec::new();
+    let reasons_event = |e: &Eligibility| {
+        let messages: Vec<String> = e.reasons().iter().map(|r| r.message()).collect();
+        let codes: Vec<&str> = e.reasons().iter().map(|r| r.code()).collect();
+        (
+            "order_ineligible",
+            format!("Not eligible to push: {}", messages.join(" ")),
+            Some(json!({ "reasons": codes })),
+        )
+    };
+    match (outcome, &previous) {
+        (UpsertOutcome::Inserted(_), _) | (UpsertOutcome::Updated(_), None) => {
+            events.push(("order_received", "Order received".into(), None));
+            if eligibility.is_eligible() {
+                events.push(("order_eligible", "Eligible to push".into(), None));
+            } else {
+                events.push(reasons_event(&eligibility));
+            }
+        }
+        (UpsertOutcome::Updated(_), Some(before)) => {
+            let same_reasons = before.ineligible_reasons.as_slice() == eligibility.reasons();
+            if before.order != order || !same_reasons {
+                events.push(("order_updated", "Order updated".into(), None));
+            }
+            if !before.eligible && eligibility.is_eligible() {
+                events.push((
+                    "order_became_eligible",
+                    "Order became eligible to push".into(),
+                    None,
+                ));
+            } else if !eligibility.is_eligible() && !same_reasons {
+                events.push(reasons_event(&eligibility));
+            }
+        }
+        (UpsertOutcome::Stale(_), _) => {
+            tracing::info!(shop = %shop.shop.domain, order = %order.id.as_str(), receipt_id = receipt.id, "older order state ignored");
+        }
+    }
+    for (kind, message, data) in &events {
+        tx.append_event(
+            &NewEvent {
+                order_id: outcome.id(),
+                push_id: None,
+                actor: &actor,
+                kind,
+                message,
+                data: data.clone(),
+            },
+            now,
+        )
+        .await?;
+    }
+    tracing::info!(shop = %shop.shop.domain, order = %order.name.as_str(), outcome = ?outcome, eligible = eligibility.is_eligible(), "order taken in");
+    finish(tx, receipt, job, Some(order.id.as_str()), now).await
+}

@@ -1,0 +1,224 @@
+//! The job worker: claims due jobs from the store's queue with a lease, runs the handler for
+//! each job's kind, and records the outcome: a handler completes its job in its own transaction;
+//! a retryable failure goes back to the queue with the store's [`RetryPolicy`]; a final one is
+//! dead at once. Webhook jobs of one claim run in arrival order; other jobs run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
+//! jobs other processes enqueued. Each job runs in its own task, so a panicking or hanging job
+//! (bounded by the lease) fails that job only, never the worker.
+
+use std::sync::Arc;
+
+use ordersync_store::jobs::{FailOutcome, Job, RetryPolicy};
+use ordersync_store::webhooks::WEBHOOK_JOB_KIND;
+use ordersync_store::{Store, StoreError, UnixMillis};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+use crate::config::WorkerConfig;
+use crate::metrics::{inc, Metrics};
+use crate::service::process::{run_webhook_job, Processed};
+use crate::shutdown::Shutdown;
+
+/// A worker; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    store: Store,
+    owner: String,
+    config: WorkerConfig,
+    policy: RetryPolicy,
+    wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
+}
+
+/// How one job attempt failed.
+#[derive(Debug)]
+struct JobFailure {
+    error: String,
+    retryable: bool,
+}
+
+impl Worker {
+    /// A worker over `store`, woken by `wake`, counting into `metrics`.
+    pub fn new(
+        store: Store,
+        config: WorkerConfig,
+        wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Worker {
+            store,
+            owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            config,
+            policy: RetryPolicy::default(),
+            wake,
+            metrics,
+        }
+    }
+
+    /// Claims the jobs due now (up to the concurrency), runs them, and returns how many ran.
+    pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let jobs = self
+            .store
+            .claim_jobs(
+                &self.owner,
+                self.config.concurrency,
+                self.config.lease,
+                UnixMillis::now(),
+            )
+            .await?;
+        let n = jobs.len();
+        // Webhooks run one after another in arrival order, so two deliveries about the same
+        // order never race; other jobs run side by side.
+        let (webhooks, others): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| j.kind == WEBHOOK_JOB_KIND);
+        let mut running = JoinSet::new();
+        for job in others {
+            let this = self.clone();
+            running.spawn(async move { this.run_job(job).await });
+        }
+        let this = self.clone();
+        running.spawn(async move {
+            for job in webhooks {
+                this.run_job(job).await;
+            }
+        });
+        while running.join_next().await.is_some() {}
+        Ok(n)
+    }
+
+    /// Runs jobs until the queue has none due now; returns how many ran (for tests).
+    pub async fn drain(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let n = self.run_once().await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// Runs until `shutdown`: jobs as they come, sleeping between polls.
+    pub async fn run(self, shutdown: Shutdown) {
+        tracing::info!(owner = %self.owner, concurrency = self.config.concurrency, "worker started");
+        while !shutdown.is_triggered() {
+            let ran = match self.run_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "worker could not claim jobs");
+                    0
+                }
+            };
+            if ran == 0 {
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(self.config.poll_interval) => {}
+                    () = shutdown.wait() => {}
+                }
+            }
+        }
+        tracing::info!(owner = %self.owner, "worker stopped");
+    }
+
+    async fn run_job(&self, job: Job) {
+        let started = std::time::Instant::now();
+        let handler = {
+            let store = self.store.clone();
+            let owner = self.owner.clone();
+            let job = job.clone();
+            tokio::spawn(async move { handle(&store, &job, &owner).await })
+        };
+        let outcome = match tokio::time::timeout(self.config.lease, handler).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(JobFailure {
+                error: format!("the handler crashed: {join}"),
+                retryable: false,
+            }),
+            Err(_) => Err(JobFailure {
+                error: format!(
+                    "the handler took longer than the lease ({:?})",
+                    self.config.lease
+                ),
+                retryable: true,
+            }),
+        };
+        let ms = started.elapsed().as_millis();
+        match outcome {
+            Ok(handled) => {
+                inc(&self.metrics.jobs_processed);
+                if handled == Handled::WebhookFailed {
+                    inc(&self.metrics.webhooks_failed);
+                }
+                tracing::info!(job_id = job.id, kind = %job.kind, shop_id = ?job.shop_id, ms, "job done");
+            }
+            Err(failure) => {
+                inc(&self.metrics.jobs_failed);
+                self.record_failure(&job, &failure).await;
+            }
+        }
+    }
+
+    async fn record_failure(&self, job: &Job, failure: &JobFailure) {
+        let now = UnixMillis::now();
+        match self
+            .store
+            .fail_job(
+                job,
+                &self.owner,
+                &failure.error,
+                failure.retryable,
+                &self.policy,
+                now,
+            )
+            .await
+        {
+            Ok(FailOutcome::Retrying(at)) => {
+                tracing::warn!(job_id = job.id, kind = %job.kind, error = %failure.error, retry_at = at.0, "job failed; will retry");
+            }
+            Ok(FailOutcome::Dead) => {
+                tracing::error!(job_id = job.id, kind = %job.kind, error = %failure.error, "job failed for good; dead");
+                if job.kind == WEBHOOK_JOB_KIND {
+                    if let Some(id) = job.payload.get("receipt_id").and_then(|v| v.as_i64()) {
+                        if let Err(e) = self
+                            .store
+                            .fail_webhook_receipt(id, &failure.error, now)
+                            .await
+                        {
+                            tracing::error!(receipt_id = id, error = %e, "could not mark the webhook failed");
+                        }
+                        inc(&self.metrics.webhooks_failed);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(job_id = job.id, error = %e, "could not record the job's failure; its lease will expire");
+            }
+        }
+    }
+}
+
+/// What a handler made of a job that it completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handled {
+    /// Done.
+    Done,
+    /// A webhook that cannot be processed: kept as failed on its receipt, job completed.
+    WebhookFailed,
+}
+
+/// Runs the handler for the job's kind.
+async fn handle(store: &Store, job: &Job, owner: &str) -> Result<Handled, JobFailure> {
+    match job.kind.as_str() {
+        WEBHOOK_JOB_KIND => match run_webhook_job(store, job, owner).await {
+            Ok(Processed::Done) => Ok(Handled::Done),
+            Ok(Processed::Failed(_)) => Ok(Handled::WebhookFailed),
+            Err(e) => Err(JobFailure {
+                retryable: e.is_retryable(),
+                error: e.to_string(),
+            }),
+        },
+        other => Err(JobFailure {
+            error: format!("no handler for job kind `{other}`"),
+            retryable: false,
+        }),
+    }
+}

@@ -1,0 +1,487 @@
+//! Webhooks end to end: shopify-sim delivers real, signed webhooks to a real ordersync server;
+//! the tests drive ordersync's worker and check what a merchant or an operator would see.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use ordersync_core::{IneligibleReason, OrderListStatus};
+use ordersync_store::jobs::{JobState, NewJob};
+use ordersync_store::webhooks::{ReceiptStatus, REDACTED_BODY};
+use ordersync_store::UnixMillis;
+use shopify_sim::faults::{FaultKind, FaultRule};
+use shopify_sim::merchant::{self, OrderLine, Payment};
+use shopify_sim::state::Topic;
+use support::*;
+
+fn headers(topic: &str, shop: &str, event: &str, hmac: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("X-Shopify-Topic", topic.to_owned()),
+        ("X-Shopify-Shop-Domain", shop.to_owned()),
+        ("X-Shopify-Event-Id", event.to_owned()),
+        ("X-Shopify-Webhook-Id", format!("wh-{event}")),
+        ("X-Shopify-Hmac-Sha256", hmac),
+    ]
+}
+
+fn fault(topic: &str, fault: FaultKind) -> FaultRule {
+    FaultRule {
+        id: 0,
+        shop: Some(SHOP.into()),
+        operation: Some(topic.into()),
+        fault,
+        times: Some(1),
+        probability: None,
+    }
+}
+
+#[tokio::test]
+async fn orders_are_taken_in_with_eligibility_reasons_and_history() {
+    let env = start().await;
+    let pending = env.place(Payment::Pending, "ada@example.com", env.synced_line());
+    let custom = env.place(
+        Payment::Paid,
+        "bob@example.com",
+        vec![OrderLine {
+            title: Some("Gift wrap".into()),
+            price: Some(rust_decimal::Decimal::new(500, 2)),
+            quantity: 1,
+            ..OrderLine::default()
+        }],
+    );
+    env.settle().await;
+
+    let order = env.order(pending).await;
+    assert!(!order.eligible);
+    assert!(
+        matches!(
+            order.ineligible_reasons.as_slice(),
+            [IneligibleReason::NotPaid { .. }]
+        ),
+        "{:?}",
+        order.ineligible_reasons
+    );
+    assert_eq!(order.list_status, OrderListStatus::Ineligible);
+    let gift = env.order(custom).await;
+    assert_eq!(
+        gift.ineligible_reasons,
+        vec![IneligibleReason::NoSyncedProducts]
+    );
+
+    env.sim
+        .sim
+        .mutate(|w| merchant::mark_paid(w, SHOP, pending))
+        .unwrap();
+    env.settle().await;
+    let paid = env.order(pending).await;
+    assert!(paid.eligible, "{:?}", paid.ineligible_reasons);
+    assert_eq!(paid.list_status, OrderListStatus::NotPushed);
+    assert!(paid.order.financial_status.is_paid());
+    let history = env.history(pending).await;
+    assert_eq!(history[0], "Order received");
+    assert!(
+        history[1].starts_with("Not eligible to push: Not paid yet"),
+        "{history:?}"
+    );
+    assert!(
+        history.contains(&"Order became eligible to push".to_owned()),
+        "{history:?}"
+    );
+    assert_eq!(
+        history.iter().filter(|h| *h == "Order received").count(),
+        1,
+        "{history:?}"
+    );
+
+    env.sim
+        .sim
+        .mutate(|w| merchant::cancel_order(w, SHOP, pending, "CUSTOMER"))
+        .unwrap();
+    env.settle().await;
+    let cancelled = env.order(pending).await;
+    assert!(cancelled.order.cancelled);
+    assert!(cancelled
+        .ineligible_reasons
+        .contains(&IneligibleReason::Cancelled));
+    assert!(env.metric("ordersync_webhooks_received_total").await >= 6);
+    assert_eq!(env.metric("ordersync_webhooks_failed_total").await, 0);
+    assert_eq!(env.metric("ordersync_jobs{state=\"queued\"}").await, 0);
+    assert!(env.metric("ordersync_worker_jobs_processed_total").await >= 6);
+    env.shutdown.trigger();
+}
+
+#[tokio::test]
+async fn a_forged_or_missing_signature_is_refused_and_nothing_is_stored() {
+    let env = start().await;
+    let body = br#"{"id": 1}"#;
+    let forged = headers("orders/create", SHOP, "e-1", sign("not-the-secret", body));
+    assert_eq!(env.post(body, &forged).await, 401);
+    let mut unsigned = headers("orders/create", SHOP, "e-2", String::new());
+    unsigned.pop();
+    assert_eq!(env.post(body, &unsigned).await, 401);
+    // Signed for another body.
+    let swapped = headers("orders/create", SHOP, "e-3", sign(SECRET, b"{}"));
+    assert_eq!(env.post(body, &swapped).await, 401);
+    assert!(env
+        .store
+        .webhook_receipts(None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(env.store.job_counts().await.unwrap(), (0, 0, 0));
+    assert_eq!(
+        env.metric("ordersync_webhooks_rejected_total{reason=\"bad_signature\"}")
+            .await,
+        3
+    );
+    env.shutdown.trigger();
+
+    // With no secret configured, even a correctly signed webhook is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let server = ordersync_server::app::Server::bind(config(dir.path(), ""))
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap();
+    let shutdown = ordersync_server::shutdown::Shutdown::new();
+    tokio::spawn(server.run(shutdown.clone()));
+    let status = reqwest::Client::new()
+        .post(format!("http://{addr}/webhooks"))
+        .header("X-Shopify-Hmac-Sha256", sign("", body))
+        .header("X-Shopify-Topic", "orders/create")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 401);
+    shutdown.trigger();
+}
+
+#[tokio::test]
+async fn a_duplicated_delivery_is_processed_once() {
+    let env = start().await;
+    env.sim
+        .sim
+        .faults()
+        .add(fault("orders/create", FaultKind::Duplicate));
+    let id = env.place(Payment::Paid, "ada@example.com", env.synced_line());
+    env.settle().await;
+    assert_eq!(
+        env.sim.sim.faults().hits().len(),
+        1,
+        "the sim duplicated it"
+    );
+    assert_eq!(env.metric("ordersync_webhooks_duplicates_total").await, 1);
+    let creates: Vec<_> = env
+        .store
+        .webhook_receipts(None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.topic == "orders/create")
+        .collect();
+    assert_eq!(creates.len(), 1);
+    let history = env.history(id).await;
+    assert_eq!(
+        history.iter().filter(|h| *h == "Order received").count(),
+        1,
+        "{history:?}"
+    );
+    assert!(env.order(id).await.eligible);
+    env.shutdown.trigger();
+}
+
+#[tokio::test]
+async fn reordered_and_delayed_deliveries_leave_the_newest_state() {
+    let env = start().await;
+    // orders/create (pending) is held until the paid state went out: it arrives last.
+    env.sim
+        .sim
+        .faults()
+        .add(fault("orders/create", FaultKind::Reorder));
+    let first = env.place(Payment::Pending, "ada@example.com", env.synced_line());
+    // Shopify's updated_at has millisecond precision: let the next change be later.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    env.sim
+        .sim
+        .mutate(|w| merchant::mark_paid(w, SHOP, first))
+        .unwrap();
+    env.settle().await;
+    let order = env.order(first).await;
+    assert!(
+        order.order.financial_status.is_paid(),
+        "the older pending state did not win"
+    );
+    assert!(order.eligible);
+
+    // orders/cancelled is delayed; the cancellation still lands.
+    env.sim
+        .sim
+        .faults()
+        .add(fault("orders/cancelled", FaultKind::Delay { ms: 300 }));
+    let second = env.place(Payment::Paid, "grace@example.com", env.synced_line());
+    env.settle().await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    env.sim
+        .sim
+        .mutate(|w| merchant::cancel_order(w, SHOP, second, "OTHER"))
+        .unwrap();
+    env.settle().await;
+    let cancelled = env.order(second).await;
+    assert!(cancelled.order.cancelled);
+    assert!(!cancelled.eligible);
+    assert!(env.sim.sim.faults().hits().len() >= 2);
+    env.shutdown.trigger();
+}
+
+#[tokio::test]
+async fn a_signed_webhook_that_cannot_be_processed_is_kept_visible_and_retryable() {
+    let env = start().await;
+    let bad = b"{\"id\": 1, \"line_items\": [";
+    let h = headers("orders/create", SHOP, "bad-json", sign(SECRET, bad));
+    assert_eq!(
+        env.post(bad, &h).await,
+        200,
+        "kept, so Shopify need not retry"
+    );
+
+    // A real order body from a shop ordersync does not know yet.
+    let stranger = "stranger.myshopify.com";
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../contracts/shopify/webhooks/orders/paid.json"
+    ))
+    .unwrap();
+    let body = String::from_utf8(body)
+        .unwrap()
+        .replace("{shop}", "stranger");
+    let h = headers(
+        "orders/paid",
+        stranger,
+        "stranger-1",
+        sign(SECRET, body.as_bytes()),
+    );
+    assert_eq!(env.post(body.as_bytes(), &h).await, 200);
+    let unsupported = headers("products/create", SHOP, "p-1", sign(SECRET, b"{}"));
+    assert_eq!(env.post(b"{}", &unsupported).await, 200);
+    env.worker.drain().await.unwrap();
+
+    let failed = env
+        .store
+        .webhook_receipts(Some(ReceiptStatus::Failed), 10)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 3, "{failed:#?}");
+    let error_of = |topic: &str| {
+        failed
+            .iter()
+            .find(|r| r.topic == topic)
+            .and_then(|r| r.error.clone())
+            .unwrap()
+    };
+    assert!(
+        error_of("orders/create").contains("order payload"),
+        "{}",
+        error_of("orders/create")
+    );
+    assert!(
+        error_of("orders/paid").contains("not known"),
+        "{}",
+        error_of("orders/paid")
+    );
+    assert!(error_of("products/create").contains("products/create"));
+    assert_eq!(env.metric("ordersync_webhooks_failed_total").await, 3);
+    assert_eq!(
+        env.metric("ordersync_webhook_receipts{status=\"failed\"}")
+            .await,
+        3
+    );
+    assert_eq!(
+        env.store.job_counts().await.unwrap(),
+        (0, 0, 0),
+        "the worker carries on"
+    );
+
+    let (ok, listed) = env.cli(&["webhooks", "list", "--failed"]);
+    assert!(ok, "{listed}");
+    assert!(listed.contains("failed 3"), "{listed}");
+    assert!(
+        listed.contains("stranger.myshopify.com") && listed.contains("not known"),
+        "{listed}"
+    );
+
+    // The fix: the shop installs ordersync. Then the operator retries the webhook.
+    let shop = env
+        .store
+        .upsert_shop(
+            &shop(stranger, ordersync_core::StoreRole::Destination),
+            UnixMillis::now(),
+        )
+        .await
+        .unwrap();
+    let receipt = failed.iter().find(|r| r.topic == "orders/paid").unwrap();
+    let (ok, out) = env.cli(&["webhooks", "retry", &receipt.id.to_string()]);
+    assert!(ok, "{out}");
+    assert_eq!(env.worker.drain().await.unwrap(), 1);
+    let now = env
+        .store
+        .webhook_receipt(receipt.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.status, ReceiptStatus::Processed);
+    let page = env
+        .store
+        .list_orders(shop.id, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(page.orders.len(), 1, "the order is in after the retry");
+    env.shutdown.trigger();
+}
+
+#[tokio::test]
+async fn uninstalling_stops_the_shops_jobs_and_keeps_its_history() {
+    let env = start().await;
+    let id = env.place(Payment::Paid, "ada@example.com", env.synced_line());
+    env.settle().await;
+    let mut later = NewJob::new(
+        "push",
+        serde_json::json!({ "order": id }),
+        UnixMillis::now(),
+    );
+    later.shop_id = Some(env.destination.id);
+    later.run_at = UnixMillis::now().plus_millis(3_600_000);
+    env.store.enqueue(&later, UnixMillis::now()).await.unwrap();
+
+    assert!(shopify_sim::oauth::uninstall(&env.sim.sim, SHOP, API_KEY));
+    env.settle().await;
+    let shop = env
+        .store
+        .shop_by_domain(&env.destination.shop.domain)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!shop.installed);
+    assert!(
+        env.store
+            .jobs_in_state(JobState::Queued, 50)
+            .await
+            .unwrap()
+            .is_empty(),
+        "its queued jobs are cancelled"
+    );
+    assert_eq!(
+        env.history(id).await[0],
+        "Order received",
+        "history is kept"
+    );
+
+    // Re-installing resumes.
+    let again = env
+        .store
+        .upsert_shop(&env.destination.shop, UnixMillis::now())
+        .await
+        .unwrap();
+    assert!(again.installed);
+    assert_eq!(again.id, env.destination.id);
+    env.shutdown.trigger();
+}
+
+#[tokio::test]
+async fn privacy_webhooks_export_redact_and_erase() {
+    let env = start().await;
+    let ada = env.place(Payment::Paid, "ada@example.com", env.synced_line());
+    let grace = env.place(Payment::Paid, "grace@example.com", env.synced_line());
+    env.settle().await;
+    let customer = env
+        .sim
+        .sim
+        .read(|w| w.shop(SHOP).unwrap().orders[&ada].customer_id)
+        .unwrap();
+    let compliance = |topic: Topic| {
+        env.sim.sim.mutate(|w| {
+            assert!(shopify_sim::webhooks::compliance_event(
+                w,
+                SHOP,
+                API_KEY,
+                topic,
+                Some(customer)
+            ))
+        })
+    };
+
+    compliance(Topic::CustomersDataRequest);
+    env.settle().await;
+    let exports = env.store.data_exports(Some(SHOP), 10).await.unwrap();
+    assert_eq!(exports.len(), 1);
+    let record = &exports[0].record;
+    assert_eq!(record["customer"]["email"], "ada@example.com");
+    let orders = record["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 1, "only her orders: {record:#}");
+    assert_eq!(orders[0]["email"], "ada@example.com");
+    assert_eq!(orders[0]["shipping_address"]["city"], "Portland");
+    assert!(orders[0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["what"] == "Order received"));
+    let (ok, shown) = env.cli(&["data-exports", "show", &exports[0].id.to_string()]);
+    assert!(ok && shown.contains("ada@example.com"), "{shown}");
+
+    compliance(Topic::CustomersRedact);
+    env.settle().await;
+    let redacted = env.order(ada).await;
+    assert_eq!(redacted.order.customer, None);
+    assert_eq!(redacted.order.customer_email(), None);
+    assert_eq!(redacted.order.shipping_address, None);
+    assert_eq!(
+        env.store
+            .order_raw_payload(env.destination.id, redacted.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        REDACTED_BODY.to_vec()
+    );
+    for r in env.store.webhook_receipts(None, 100).await.unwrap() {
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            !body.contains("ada@example.com"),
+            "receipt #{} ({}) still names her",
+            r.id,
+            r.topic
+        );
+    }
+    assert!(env
+        .store
+        .data_exports(Some(SHOP), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let other = env.order(grace).await;
+    assert_eq!(
+        other.order.customer_email().unwrap().as_str(),
+        "grace@example.com"
+    );
+
+    compliance(Topic::ShopRedact);
+    env.settle().await;
+    assert!(env
+        .store
+        .shop_by_domain(&env.destination.shop.domain)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(env
+        .store
+        .order_by_gid(env.destination.id, &format!("gid://shopify/Order/{grace}"))
+        .await
+        .unwrap()
+        .is_none());
+    let left = env.store.webhook_receipts_of_shop(SHOP).await.unwrap();
+    assert_eq!(left.len(), 1, "only the shop/redact receipt itself");
+    assert_eq!(left[0].topic, "shop/redact");
+    assert_eq!(left[0].status, ReceiptStatus::Processed);
+    env.shutdown.trigger();
+}
