@@ -98,6 +98,7 @@ pub async fn start() -> Env {
                 scopes: vec!["read_orders".into()],
                 redirect_urls: vec![],
                 title: "ordersync".into(),
+                compliance_url: None,
             },
         );
         shopify_sim::oauth::install_app(w, SHOP, API_KEY, &["read_orders".to_owned()], false)
