@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use ordersync_store::Store;
 use tokio::net::TcpListener;
 
+use crate::auth::AuthService;
 use crate::config::Config;
 use crate::shutdown::Shutdown;
 
@@ -13,6 +14,8 @@ use crate::shutdown::Shutdown;
 pub struct AppState {
     /// Storage.
     pub store: Store,
+    /// Install, tokens and session tokens.
+    pub auth: AuthService,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -29,6 +32,9 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The Shopify clients could not be built.
+    #[error("cannot build the Shopify clients: {0}")]
+    Clients(#[from] crate::auth::BuildError),
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -46,6 +52,7 @@ impl Server {
     /// Opens (and migrates) storage and binds the listen address (port 0 picks a free port).
     pub async fn bind(config: Config) -> Result<Self, ServeError> {
         let store = Store::open(&config.database).await?;
+        let auth = AuthService::new(store.clone(), config.auth.clone())?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -55,7 +62,7 @@ impl Server {
                 })?;
         Ok(Server {
             listener,
-            state: AppState { store },
+            state: AppState { store, auth },
             config,
         })
     }
@@ -63,6 +70,11 @@ impl Server {
     /// The address actually bound.
     pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// Install and auth (tests reach the token refresh through it).
+    pub fn auth(&self) -> &AuthService {
+        &self.state.auth
     }
 
     /// The storage the server uses.
@@ -76,6 +88,10 @@ impl Server {
         let addr = self.local_addr()?;
         tracing::info!(%addr, backend = self.state.store.backend().as_str(), "ordersync listening on http://{addr}");
         let store = self.state.store.clone();
+        let refresher = tokio::spawn(crate::auth::refresh_periodically(
+            self.state.auth.clone(),
+            shutdown.clone(),
+        ));
         let app = crate::http::router(self.state);
         let drain = shutdown.clone();
         let serve = axum::serve(self.listener, app)
@@ -87,6 +103,7 @@ impl Server {
                 tracing::warn!("requests still running after the grace period; stopping anyway");
             }
         }
+        refresher.abort();
         store.close().await;
         tracing::info!("ordersync stopped");
         Ok(())

@@ -22,6 +22,15 @@ const KEYS: &[&str] = &[
     "log_format",
     "log_level",
     "shutdown_grace_secs",
+    // install and auth (see docs/auth.md)
+    "mode",
+    "app_url",
+    "shopify_api_key",
+    "shopify_api_secret",
+    "shopify_scopes",
+    "shopify_base_url",
+    "token_encryption_key",
+    "token_encryption_previous_keys",
 ];
 
 /// A configuration that could not be used.
@@ -54,6 +63,14 @@ struct RawConfig {
     log_format: String,
     log_level: String,
     shutdown_grace_secs: u64,
+    mode: String,
+    app_url: String,
+    shopify_api_key: String,
+    shopify_api_secret: String,
+    shopify_scopes: String,
+    shopify_base_url: String,
+    token_encryption_key: String,
+    token_encryption_previous_keys: Vec<String>,
 }
 
 /// How log lines are written.
@@ -80,9 +97,11 @@ pub struct Config {
     pub log_level: String,
     /// Time allowed for in-flight requests at shutdown.
     pub shutdown_grace: Duration,
+    /// Install and auth: app credentials, URLs, token encryption, mode.
+    pub auth: crate::auth::config::AuthConfig,
 }
 
-fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
     let env = if key == "database_url" {
         "DATABASE_URL or ORDERSYNC_DATABASE_URL".to_owned()
     } else {
@@ -167,6 +186,17 @@ impl Config {
                 "must be at most 600 seconds",
             ));
         }
+        let auth = crate::auth::config::RawAuthConfig {
+            mode: raw.mode,
+            app_url: raw.app_url,
+            shopify_api_key: raw.shopify_api_key,
+            shopify_api_secret: raw.shopify_api_secret,
+            shopify_scopes: raw.shopify_scopes,
+            shopify_base_url: raw.shopify_base_url,
+            token_encryption_key: raw.token_encryption_key,
+            token_encryption_previous_keys: raw.token_encryption_previous_keys,
+        }
+        .validate()?;
         Ok(Config {
             listen,
             data_dir: raw.data_dir,
@@ -174,6 +204,7 @@ impl Config {
             log_format,
             log_level: raw.log_level,
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
+            auth,
         })
     }
 }
@@ -219,6 +250,48 @@ mod tests {
             let err = with(key, value).unwrap_err().to_string();
             assert!(err.contains(key) && err.contains(env), "{key}: {err}");
         }
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_an_encryption_key() {
+        let production = Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(
+            "mode = \"production\"\napp_url = \"https://ordersync.example\"\n\
+             shopify_api_key = \"k\"\nshopify_api_secret = \"s\"",
+        ));
+        let err = Config::from_figment(production.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("token_encryption_key") && err.contains("ORDERSYNC_TOKEN_ENCRYPTION_KEY"),
+            "{err}"
+        );
+        let key = crate::auth::crypto::TokenCipher::generate_key();
+        let config = Config::from_figment(
+            production.merge(Serialized::default("token_encryption_key", key)),
+        )
+        .unwrap();
+        assert_eq!(config.auth.mode, crate::auth::config::Mode::Production);
+        assert_eq!(config.auth.scopes, crate::auth::SCOPES);
+    }
+
+    #[test]
+    fn bad_auth_settings_name_the_setting() {
+        let cases = [
+            ("mode", "staging"),
+            ("app_url", "ordersync.example"),
+            ("shopify_base_url", "https://example.com"),
+            ("token_encryption_key", "c2hvcnQ="),
+        ];
+        for (key, value) in cases {
+            let err = with(key, value).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+        let figment = Figment::from(Toml::string(DEFAULTS)).merge(Serialized::default(
+            "token_encryption_previous_keys",
+            vec!["not-a-key"],
+        ));
+        let err = Config::from_figment(figment).unwrap_err().to_string();
+        assert!(err.contains("token_encryption_previous_keys"), "{err}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Migrate => commands::migrate(&config).await,
         Command::Jobs(jobs) => commands::jobs(&config, jobs).await,
+        Command::Tokens(tokens) => commands::tokens(&config, tokens).await,
         Command::Config => {
             commands::print_config(&config);
             Ok(())

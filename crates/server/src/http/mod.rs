@@ -5,9 +5,17 @@ use axum::Router;
 
 use crate::app::AppState;
 
+mod api;
+mod auth;
 mod health;
+
+pub use api::ROUTES as API_ROUTES;
 
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
-    Router::new().merge(health::router()).with_state(state)
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(api::router())
+        .with_state(state)
 }
