@@ -28,7 +28,7 @@ fn shopify_app_toml_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shopify.app.toml");
     let app: Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
 
-    assert!(app["client_id"].as_str().unwrap().len() > 0);
+    assert!(!app["client_id"].as_str().unwrap().is_empty());
     assert_eq!(app["embedded"].as_bool(), Some(true));
     let application_url = app["application_url"].as_str().unwrap();
     assert!(application_url.starts_with("https://"));
