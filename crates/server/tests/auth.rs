@@ -496,3 +496,83 @@ async fn another_shop_sees_nothing_of_the_first() {
     );
     world.stop().await;
 }
+
+#[tokio::test]
+async fn tokens_rotate_reseals_every_token_with_the_new_key() {
+    use figment::providers::Serialized;
+    use ordersync_server::auth::crypto::TokenCipher;
+    use ordersync_server::auth::AuthService;
+    use ordersync_server::config::Config;
+
+    let world = start().await;
+    world.install(NORTHWIND, "").await;
+    world.install(EASTWIND, "").await;
+    let north = world
+        .store
+        .shop_by_domain(&domain(NORTHWIND))
+        .await
+        .unwrap()
+        .unwrap();
+    let before = world
+        .auth
+        .access_token(&north, UnixMillis::now())
+        .await
+        .unwrap();
+    let old_id = world.auth.config().cipher.current_key_id().to_owned();
+
+    let new_key = TokenCipher::generate_key();
+    let rotated_config = Config::from_figment(
+        world
+            .figment
+            .clone()
+            .merge(Serialized::default("token_encryption_key", new_key.clone()))
+            .merge(Serialized::default(
+                "token_encryption_previous_keys",
+                vec![world.key.clone()],
+            )),
+    )
+    .unwrap();
+    let rotated = AuthService::new(world.store.clone(), rotated_config.auth).unwrap();
+    // Old values still open with the old key configured as previous.
+    assert_eq!(
+        rotated
+            .access_token(&north, UnixMillis::now())
+            .await
+            .unwrap(),
+        before
+    );
+    let report = rotated.rotate_keys(UnixMillis::now()).await.unwrap();
+    assert_eq!((report.resealed, report.current), (2, 0));
+    let again = rotated.rotate_keys(UnixMillis::now()).await.unwrap();
+    assert_eq!((again.resealed, again.current), (0, 2));
+    let auth = world.store.shop_auth(north.id).await.unwrap().unwrap();
+    assert_ne!(auth.tokens.access.key_id, old_id);
+    assert_eq!(
+        auth.tokens.refresh.unwrap().key_id,
+        auth.tokens.access.key_id
+    );
+
+    // After rotation the old key can be dropped.
+    let new_only = Config::from_figment(
+        world
+            .figment
+            .clone()
+            .merge(Serialized::default("token_encryption_key", new_key)),
+    )
+    .unwrap();
+    let new_only = AuthService::new(world.store.clone(), new_only.auth).unwrap();
+    assert_eq!(
+        new_only
+            .access_token(&north, UnixMillis::now())
+            .await
+            .unwrap(),
+        before
+    );
+    // ...and the old key alone no longer opens anything.
+    assert!(world
+        .auth
+        .access_token(&north, UnixMillis::now())
+        .await
+        .is_err());
+    world.stop().await;
+}

@@ -30,6 +30,10 @@ pub struct World {
     pub store: Store,
     pub auth: AuthService,
     pub http: reqwest::Client,
+    /// The token encryption key the server runs with.
+    pub key: String,
+    /// Its configuration sources (tests derive other configurations from it).
+    pub figment: Figment,
     shutdown: Shutdown,
     _dir: tempfile::TempDir,
 }
@@ -75,6 +79,7 @@ pub async fn start() -> World {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let key = ordersync_server::auth::crypto::TokenCipher::generate_key();
     let figment = Figment::from(Toml::string(DEFAULTS))
         .merge(Serialized::default("listen", format!("127.0.0.1:{port}")))
         .merge(Serialized::default(
@@ -88,11 +93,8 @@ pub async fn start() -> World {
             "shopify_base_url",
             format!("{}/shops/{{shop}}", sim.url()),
         ))
-        .merge(Serialized::default(
-            "token_encryption_key",
-            ordersync_server::auth::crypto::TokenCipher::generate_key(),
-        ));
-    let config = Config::from_figment(figment).unwrap();
+        .merge(Serialized::default("token_encryption_key", key.clone()));
+    let config = Config::from_figment(figment.clone()).unwrap();
     let server = Server::bind(config).await.unwrap();
     let store = server.store().clone();
     let auth = server.auth().clone();
@@ -109,6 +111,8 @@ pub async fn start() -> World {
         store,
         auth,
         http,
+        key,
+        figment,
         shutdown,
         _dir: dir,
     }
