@@ -199,36 +199,43 @@ impl Store {
         rows.into_iter().map(AuthRow::into_auth).collect()
     }
 
-    /// Stores a refreshed (or re-sealed) token pair if the stored access token is still
-    /// `expected` (compare-and-set), and clears any refresh failure. Answers whether it did:
-    /// `false` means someone else stored a newer pair first.
+    /// Stores a token pair if the stored access token is still `expected` (compare-and-set).
+    /// After a refresh (`refreshed`) it also clears the refresh failure; a re-sealing (key
+    /// rotation) leaves it as it is. Answers whether it stored: `false` means someone else
+    /// stored a newer pair first.
     pub async fn replace_tokens(
         &self,
         shop_id: i64,
         expected: &SealedSecret,
         tokens: &SealedTokens,
+        refreshed: bool,
         now: UnixMillis,
     ) -> Result<bool> {
+        let failure = if refreshed {
+            "last_refresh_error = NULL, last_refresh_failed_at = NULL"
+        } else {
+            "last_refresh_error = last_refresh_error, last_refresh_failed_at = last_refresh_failed_at"
+        };
+        let sql = format!(
+            "UPDATE shop_auth SET access_token = $1, access_token_key_id = $2, access_expires_at = $3, \
+             refresh_token = $4, refresh_token_key_id = $5, refresh_expires_at = $6, scopes = $7, \
+             {failure}, updated_at = $8 WHERE shop_id = $9 AND access_token = $10"
+        );
         let done = with_pool!(self, |c| {
-            sqlx::query(
-                "UPDATE shop_auth SET access_token = $1, access_token_key_id = $2, access_expires_at = $3, \
-                 refresh_token = $4, refresh_token_key_id = $5, refresh_expires_at = $6, scopes = $7, \
-                 last_refresh_error = NULL, last_refresh_failed_at = NULL, updated_at = $8 \
-                 WHERE shop_id = $9 AND access_token = $10",
-            )
-            .bind(&tokens.access.ciphertext)
-            .bind(&tokens.access.key_id)
-            .bind(tokens.access_expires_at.map(|t| t.0))
-            .bind(tokens.refresh.as_ref().map(|r| r.ciphertext.clone()))
-            .bind(tokens.refresh.as_ref().map(|r| r.key_id.clone()))
-            .bind(tokens.refresh_expires_at.map(|t| t.0))
-            .bind(&tokens.scopes)
-            .bind(now.0)
-            .bind(shop_id)
-            .bind(&expected.ciphertext)
-            .execute(c)
-            .await?
-            .rows_affected()
+            sqlx::query(&sql)
+                .bind(&tokens.access.ciphertext)
+                .bind(&tokens.access.key_id)
+                .bind(tokens.access_expires_at.map(|t| t.0))
+                .bind(tokens.refresh.as_ref().map(|r| r.ciphertext.clone()))
+                .bind(tokens.refresh.as_ref().map(|r| r.key_id.clone()))
+                .bind(tokens.refresh_expires_at.map(|t| t.0))
+                .bind(&tokens.scopes)
+                .bind(now.0)
+                .bind(shop_id)
+                .bind(&expected.ciphertext)
+                .execute(c)
+                .await?
+                .rows_affected()
         });
         Ok(done == 1)
     }

@@ -197,7 +197,7 @@ impl AuthService {
                 let stored = self
                     .inner
                     .store
-                    .replace_tokens(shop.id, &auth.tokens.access, &sealed, now)
+                    .replace_tokens(shop.id, &auth.tokens.access, &sealed, true, now)
                     .await?;
                 if !stored {
                     tracing::warn!(
@@ -367,7 +367,7 @@ impl AuthService {
                 if self
                     .inner
                     .store
-                    .replace_tokens(id, &auth.tokens.access, &sealed, now)
+                    .replace_tokens(id, &auth.tokens.access, &sealed, false, now)
                     .await?
                 {
                     report.resealed += 1;

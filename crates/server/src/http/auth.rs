@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use ordersync_shopify::oauth::OAuthError;
 use ordersync_store::UnixMillis;
 use serde::Deserialize;
 use serde_json::json;
@@ -37,6 +38,8 @@ fn status_of(e: &AuthError) -> StatusCode {
         | AuthError::BadHmac
         | AuthError::BadState => StatusCode::BAD_REQUEST,
         AuthError::SessionToken(_) | AuthError::NotInstalled(_) => StatusCode::UNAUTHORIZED,
+        // Shopify refused the session token in token exchange.
+        AuthError::OAuth(OAuthError::Refused { status: 400, .. }) => StatusCode::UNAUTHORIZED,
         AuthError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
         AuthError::OAuth(_) | AuthError::Admin(_) | AuthError::TokenUnavailable { .. } => {
             StatusCode::BAD_GATEWAY

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
+use ordersync_core::ShopDomain;
 use ordersync_server::app::Server;
 use ordersync_server::auth::AuthService;
 use ordersync_server::config::{Config, DEFAULTS};
@@ -229,4 +230,37 @@ pub async fn assert_tenant_isolation(
             );
         }
     }
+}
+
+/// A shop domain known to be valid.
+pub fn domain(shop: &str) -> ShopDomain {
+    ShopDomain::parse(shop).unwrap()
+}
+
+/// The shop's webhook subscriptions in the simulator, as (GraphQL topic, uri), sorted.
+pub fn subscriptions(world: &World, shop: &str) -> Vec<(String, String)> {
+    let mut subs: Vec<(String, String)> = world
+        .installation(shop)
+        .unwrap()
+        .webhook_subscriptions
+        .iter()
+        .map(|s| (s.topic.clone(), s.uri.clone()))
+        .collect();
+    subs.sort();
+    subs
+}
+
+/// What install must leave: one subscription per topic ordersync uses, at `{app_url}/webhooks`.
+pub fn expected_subscriptions(world: &World) -> Vec<(String, String)> {
+    let mut subs: Vec<(String, String)> = ordersync_server::auth::WEBHOOK_TOPICS
+        .iter()
+        .map(|t| {
+            (
+                t.replace('/', "_").to_uppercase(),
+                format!("{}/webhooks", world.base),
+            )
+        })
+        .collect();
+    subs.sort();
+    subs
 }

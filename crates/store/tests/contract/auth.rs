@@ -85,11 +85,28 @@ async fn refresh_is_compare_and_set_and_failures_stay_visible_until_a_success(st
 
     let stale = sealed("k1", b"not-the-stored-one");
     assert!(!store
-        .replace_tokens(shop.id, &stale, &tokens(b"a2", Some(120)), T0)
+        .replace_tokens(shop.id, &stale, &tokens(b"a2", Some(120)), true, T0)
         .await
         .unwrap());
+    // Re-sealing (key rotation) keeps the failure visible.
+    let mut resealed = tokens(b"a1-resealed", Some(60));
+    resealed.access.key_id = "k2".into();
     assert!(store
-        .replace_tokens(shop.id, &sealed("k1", b"a1"), &tokens(b"a2", Some(120)), T0)
+        .replace_tokens(shop.id, &sealed("k1", b"a1"), &resealed, false, T0)
+        .await
+        .unwrap());
+    let auth = store.shop_auth(shop.id).await.unwrap().unwrap();
+    assert_eq!(auth.tokens.access.key_id, "k2");
+    assert_eq!(auth.last_refresh_error.as_deref(), Some("invalid_grant"));
+    // A refresh clears it.
+    assert!(store
+        .replace_tokens(
+            shop.id,
+            &sealed("k2", b"a1-resealed"),
+            &tokens(b"a2", Some(120)),
+            true,
+            T0
+        )
         .await
         .unwrap());
     let auth = store.shop_auth(shop.id).await.unwrap().unwrap();
