@@ -37,6 +37,24 @@ pub fn print_config(config: &Config) {
     println!("log_format = {:?}", config.log_format);
     println!("log_level = {}", config.log_level);
     println!("shutdown_grace_secs = {}", config.shutdown_grace.as_secs());
+    let auth = &config.auth;
+    println!("mode = {:?}", auth.mode);
+    println!("app_url = {}", auth.app_url);
+    println!("shopify_api_key = {}", auth.api_key);
+    println!(
+        "shopify_api_secret = {}",
+        if auth.api_secret.is_empty() {
+            "(not set)"
+        } else {
+            "(set)"
+        }
+    );
+    println!("shopify_scopes = {}", auth.scopes.join(","));
+    println!("shopify_base_url = {}", auth.shopify_base_url);
+    println!(
+        "token_encryption_key = (key id {})",
+        auth.cipher.current_key_id()
+    );
 }
 
 /// `ordersync jobs ...`
