@@ -8,6 +8,7 @@ use ordersync_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use crate::auth::AuthService;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes this process's worker when a job was enqueued.
     pub jobs_waiting: Arc<Notify>,
+    /// Install, tokens and session tokens.
+    pub auth: AuthService,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -40,6 +43,9 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The Shopify clients could not be built.
+    #[error("cannot build the Shopify clients: {0}")]
+    Clients(#[from] crate::auth::BuildError),
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -57,6 +63,7 @@ impl Server {
     /// Opens (and migrates) storage and binds the listen address (port 0 picks a free port).
     pub async fn bind(config: Config) -> Result<Self, ServeError> {
         let store = Store::open(&config.database).await?;
+        let auth = AuthService::new(store.clone(), config.auth.clone())?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -69,6 +76,7 @@ impl Server {
         }
         let state = AppState {
             store,
+            auth,
             webhook_secrets: crate::service::intake::secrets(&config.shopify),
             metrics: Arc::new(Metrics::default()),
             jobs_waiting: Arc::new(Notify::new()),
@@ -83,6 +91,11 @@ impl Server {
     /// The address actually bound.
     pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// Install and auth (tests reach the token refresh through it).
+    pub fn auth(&self) -> &AuthService {
+        &self.state.auth
     }
 
     /// The storage the server uses.
@@ -113,6 +126,10 @@ impl Server {
             .roles
             .worker
             .then(|| tokio::spawn(self.worker().run(shutdown.clone())));
+        let refresher = tokio::spawn(crate::auth::refresh_periodically(
+            self.state.auth.clone(),
+            shutdown.clone(),
+        ));
         let app = crate::http::router(self.state, self.config.roles.api);
         let drain = shutdown.clone();
         let serve = axum::serve(self.listener, app)
@@ -131,6 +148,7 @@ impl Server {
                 tracing::warn!("the worker was still running a job at shutdown");
             }
         }
+        refresher.abort();
         store.close().await;
         tracing::info!("ordersync stopped");
         Ok(())

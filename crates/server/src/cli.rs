@@ -1,4 +1,4 @@
-//! The command line: `ordersync [--config FILE] [serve|migrate|jobs|config]`.
+//! The command line: `ordersync [--config FILE] [serve|migrate|jobs|config|tokens]`.
 
 use std::path::PathBuf;
 
@@ -36,6 +36,16 @@ pub enum Command {
     DataExports(DataExportsCommand),
     /// Print the effective configuration and exit.
     Config,
+    /// Manage the shops' encrypted access tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+/// `ordersync tokens ...`
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Re-encrypt every stored token with the current token_encryption_key (after a rotation).
+    Rotate,
 }
 
 /// `ordersync webhooks ...`

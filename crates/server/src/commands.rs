@@ -1,4 +1,4 @@
-//! The subcommands that do not serve: migrate, jobs, config. They print their result on stdout.
+//! The subcommands that do not serve: migrate, jobs, config, tokens. They print their result on stdout.
 
 #![allow(clippy::print_stdout)]
 
@@ -57,6 +57,15 @@ pub fn print_config(config: &Config) {
     println!(
         "shopify_api_secret_previous = {}",
         set(config.shopify.api_secret_previous.is_some())
+    );
+    let auth = &config.auth;
+    println!("mode = {:?}", auth.mode);
+    println!("app_url = {}", auth.app_url);
+    println!("shopify_scopes = {}", auth.scopes.join(","));
+    println!("shopify_base_url = {}", auth.shopify_base_url);
+    println!(
+        "token_encryption_key = (key id {})",
+        auth.cipher.current_key_id()
     );
 }
 
@@ -158,6 +167,27 @@ pub async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<()> {
                 .redrive_jobs(id, kind.as_deref(), UnixMillis::now())
                 .await?;
             println!("redrove {n} dead job(s)");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// `ordersync tokens rotate`: re-encrypts every stored token with the current key.
+pub async fn tokens(config: &Config, command: crate::cli::TokensCommand) -> anyhow::Result<()> {
+    let store = Store::open(&config.database)
+        .await
+        .context("opening the database")?;
+    let auth = crate::auth::AuthService::new(store.clone(), config.auth.clone())?;
+    match command {
+        crate::cli::TokensCommand::Rotate => {
+            let report = auth.rotate_keys(UnixMillis::now()).await?;
+            println!(
+                "re-encrypted the tokens of {} shop(s) with key {}; {} already current",
+                report.resealed,
+                config.auth.cipher.current_key_id(),
+                report.current
+            );
         }
     }
     store.close().await;

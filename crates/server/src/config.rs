@@ -29,6 +29,13 @@ const KEYS: &[&str] = &[
     "worker_concurrency",
     "worker_lease_secs",
     "worker_poll_ms",
+    // install and auth (see docs/auth.md)
+    "mode",
+    "app_url",
+    "shopify_scopes",
+    "shopify_base_url",
+    "token_encryption_key",
+    "token_encryption_previous_keys",
 ];
 
 /// A configuration that could not be used.
@@ -68,6 +75,12 @@ struct RawConfig {
     worker_concurrency: u32,
     worker_lease_secs: u64,
     worker_poll_ms: u64,
+    mode: String,
+    app_url: String,
+    shopify_scopes: String,
+    shopify_base_url: String,
+    token_encryption_key: String,
+    token_encryption_previous_keys: Vec<String>,
 }
 
 /// What this process does.
@@ -145,9 +158,11 @@ pub struct Config {
     pub roles: Roles,
     /// The job worker.
     pub worker: WorkerConfig,
+    /// Install and auth: app credentials, URLs, token encryption, mode.
+    pub auth: crate::auth::config::AuthConfig,
 }
 
-fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
     let env = if key == "database_url" {
         "DATABASE_URL or ORDERSYNC_DATABASE_URL".to_owned()
     } else {
@@ -272,6 +287,17 @@ impl Config {
             ));
         }
         let previous = raw.shopify_api_secret_previous.trim();
+        let auth = crate::auth::config::RawAuthConfig {
+            mode: raw.mode,
+            app_url: raw.app_url,
+            shopify_api_key: raw.shopify_api_key.clone(),
+            shopify_api_secret: raw.shopify_api_secret.clone(),
+            shopify_scopes: raw.shopify_scopes,
+            shopify_base_url: raw.shopify_base_url,
+            token_encryption_key: raw.token_encryption_key,
+            token_encryption_previous_keys: raw.token_encryption_previous_keys,
+        }
+        .validate()?;
         Ok(Config {
             shopify: ShopifyApp {
                 api_key: raw.shopify_api_key.trim().to_owned(),
@@ -290,6 +316,7 @@ impl Config {
             log_format,
             log_level: raw.log_level,
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
+            auth,
         })
     }
 }
@@ -375,6 +402,48 @@ mod tests {
         let config = Config::from_figment(figment).unwrap();
         assert_eq!(config.shopify.api_secret, "hunter2");
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_an_encryption_key() {
+        let production = Figment::from(Toml::string(DEFAULTS)).merge(Toml::string(
+            "mode = \"production\"\napp_url = \"https://ordersync.example\"\n\
+             shopify_api_key = \"k\"\nshopify_api_secret = \"s\"",
+        ));
+        let err = Config::from_figment(production.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("token_encryption_key") && err.contains("ORDERSYNC_TOKEN_ENCRYPTION_KEY"),
+            "{err}"
+        );
+        let key = crate::auth::crypto::TokenCipher::generate_key();
+        let config = Config::from_figment(
+            production.merge(Serialized::default("token_encryption_key", key)),
+        )
+        .unwrap();
+        assert_eq!(config.auth.mode, crate::auth::config::Mode::Production);
+        assert_eq!(config.auth.scopes, crate::auth::SCOPES);
+    }
+
+    #[test]
+    fn bad_auth_settings_name_the_setting() {
+        let cases = [
+            ("mode", "staging"),
+            ("app_url", "ordersync.example"),
+            ("shopify_base_url", "https://example.com"),
+            ("token_encryption_key", "c2hvcnQ="),
+        ];
+        for (key, value) in cases {
+            let err = with(key, value).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+        let figment = Figment::from(Toml::string(DEFAULTS)).merge(Serialized::default(
+            "token_encryption_previous_keys",
+            vec!["not-a-key"],
+        ));
+        let err = Config::from_figment(figment).unwrap_err().to_string();
+        assert!(err.contains("token_encryption_previous_keys"), "{err}");
     }
 
     #[test]

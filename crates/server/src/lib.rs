@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`cli`] | command line (serve, migrate, jobs, config) |
 //! | [`config`] | embedded defaults → config file → `ORDERSYNC_*` env, validated |
+//! | [`auth`] | install (OAuth, token exchange), expiring tokens, encryption at rest, session tokens |
 //! | [`app`] | opening storage, binding, serving until shutdown |
 //! | [`http`] | the routes (`/healthz`, `/readyz`, `/metrics`, `/webhooks`) |
 //! | [`service`] | webhook intake and processing: orders, uninstall, privacy webhooks |
@@ -15,6 +16,7 @@
 //! | [`commands`] | the non-serving subcommands |
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;

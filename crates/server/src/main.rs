@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
         Command::Jobs(jobs) => commands::jobs(&config, jobs).await,
         Command::Webhooks(command) => commands::webhooks(&config, command).await,
         Command::DataExports(command) => commands::data_exports(&config, command).await,
+        Command::Tokens(tokens) => commands::tokens(&config, tokens).await,
         Command::Config => {
             commands::print_config(&config);
             Ok(())

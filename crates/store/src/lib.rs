@@ -5,6 +5,7 @@
 //!
 //! | module | what it keeps |
 //! |---|---|
+//! | [`auth`] | each shop's sealed access/refresh tokens, scopes, plan, install times, refresh failures; OAuth state nonces |
 //! | [`db`] | connecting, migrations, the backend switch and [`Tx`], a transaction on either backend |
 //! | [`shops`] | installed stores and their connection keys |
 //! | [`connections`] | which source stores a destination store is connected to |
@@ -21,6 +22,7 @@
 //! Every write that a job must follow is made inside a [`Tx`] together with the job
 //! (the outbox rule), so a crash can never leave a state change without its follow-up.
 
+pub mod auth;
 pub mod compliance;
 pub mod connections;
 pub mod db;

@@ -205,3 +205,51 @@ impl Store {
         Ok(key)
     }
 }
+
+impl Store {
+    /// Changes a store's role. Refused (`Invalid`) while it has connections, which only make
+    /// sense for the role they were made with; setting the role it has is a no-op.
+    pub async fn set_shop_role(
+        &self,
+        domain: &ShopDomain,
+        role: StoreRole,
+        now: UnixMillis,
+    ) -> Result<ShopRecord> {
+        let current = self
+            .shop_by_domain(domain)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("shop {domain}"),
+            })?;
+        if current.shop.role == role {
+            return Ok(current);
+        }
+        let mut tx = self.begin().await?;
+        let (connections,): (i64,) = with_tx!(tx, |c| {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM connections WHERE destination_shop_id = $1 OR source_shop_id = $1",
+            )
+            .bind(current.id)
+            .fetch_one(c)
+            .await?
+        });
+        if connections > 0 {
+            return Err(StoreError::Invalid(
+                "the store's role cannot change while it is connected to other stores".into(),
+            ));
+        }
+        let sql = format!(
+            "UPDATE shops SET role = $1, updated_at = $2 WHERE id = $3 RETURNING {SHOP_COLUMNS}"
+        );
+        let row: ShopRow = with_tx!(tx, |c| {
+            sqlx::query_as(&sql)
+                .bind(role.as_str())
+                .bind(now.0)
+                .bind(current.id)
+                .fetch_one(c)
+                .await?
+        });
+        tx.commit().await?;
+        row.into_record()
+    }
+}

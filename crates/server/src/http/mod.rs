@@ -5,17 +5,25 @@ use axum::Router;
 
 use crate::app::AppState;
 
+mod api;
+mod auth;
 mod health;
 mod metrics;
 mod webhooks;
 
-/// Every route of the server; `/webhooks` only when this process has the `api` role.
-pub fn router(state: AppState, api: bool) -> Router {
+pub use api::ROUTES as API_ROUTES;
+
+/// Every route of the server; `/webhooks`, OAuth and the JSON API only when this process has
+/// the `api` role.
+pub fn router(state: AppState, serve_api: bool) -> Router {
     let mut router = Router::new()
         .merge(health::router())
         .merge(metrics::router());
-    if api {
-        router = router.merge(webhooks::router());
+    if serve_api {
+        router = router
+            .merge(webhooks::router())
+            .merge(auth::router())
+            .merge(api::router());
     }
     router.with_state(state)
 }

@@ -35,6 +35,7 @@ pub async fn app_uninstalled(
     };
     let mut tx = store.begin().await?;
     tx.set_shop_installed(&domain, false, now).await?;
+    tx.record_uninstall(shop.id, now).await?;
     let cancelled = tx.cancel_shop_jobs(shop.id).await?;
     tracing::info!(shop = %domain, cancelled_jobs = cancelled, "app uninstalled");
     finish(tx, receipt, job, None, now).await
