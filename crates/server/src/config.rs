@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
+use ordersync_core::Money;
+use ordersync_shopify::admin::types::BillingInterval;
 use ordersync_store::DatabaseConfig;
 use serde::Deserialize;
 
@@ -29,6 +31,14 @@ const KEYS: &[&str] = &[
     "worker_concurrency",
     "worker_lease_secs",
     "worker_poll_ms",
+    // The Order add-on (billing).
+    "app_url",
+    "addon_name",
+    "addon_price",
+    "addon_currency",
+    "addon_interval",
+    "addon_trial_days",
+    "addon_test_charges",
 ];
 
 /// A configuration that could not be used.
@@ -68,6 +78,14 @@ struct RawConfig {
     worker_concurrency: u32,
     worker_lease_secs: u64,
     worker_poll_ms: u64,
+    // The Order add-on (billing).
+    app_url: String,
+    addon_name: String,
+    addon_price: String,
+    addon_currency: String,
+    addon_interval: String,
+    addon_trial_days: u32,
+    addon_test_charges: bool,
 }
 
 /// What this process does.
@@ -115,6 +133,24 @@ impl std::fmt::Debug for ShopifyApp {
     }
 }
 
+/// The Order add-on's charge: what the merchant is asked to approve in Shopify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddonConfig {
+    /// The plan name shown on Shopify's approval page and the merchant's bill.
+    pub name: String,
+    /// Price per interval, in `currency` (exact decimal).
+    pub price: Money,
+    /// Every 30 days or every year.
+    pub interval: BillingInterval,
+    /// Free trial days (0: none).
+    pub trial_days: u32,
+    /// Ask Shopify for test charges (no money moves): on by default; production sets it off.
+    pub test_charges: bool,
+    /// Where ordersync is reached from the internet (no trailing `/`); Shopify sends the
+    /// merchant back under it after approving or declining.
+    pub app_url: String,
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -145,6 +181,8 @@ pub struct Config {
     pub roles: Roles,
     /// The job worker.
     pub worker: WorkerConfig,
+    /// The Order add-on's charge.
+    pub addon: AddonConfig,
 }
 
 fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
@@ -271,8 +309,10 @@ impl Config {
                 "must be between 10 and 600000 milliseconds",
             ));
         }
+        let addon = addon_config(&raw)?;
         let previous = raw.shopify_api_secret_previous.trim();
         Ok(Config {
+            addon,
             shopify: ShopifyApp {
                 api_key: raw.shopify_api_key.trim().to_owned(),
                 api_secret: raw.shopify_api_secret.trim().to_owned(),
@@ -292,6 +332,74 @@ impl Config {
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_secs),
         })
     }
+}
+
+/// Validates the Order add-on's settings.
+fn addon_config(raw: &RawConfig) -> Result<AddonConfig, ConfigError> {
+    let app_url = raw.app_url.trim().trim_end_matches('/');
+    let host = app_url
+        .strip_prefix("https://")
+        .or_else(|| app_url.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(invalid(
+            "app_url",
+            format!(
+                "`{}` is not an http(s) URL such as https://ordersync.example.com",
+                raw.app_url
+            ),
+        ));
+    }
+    let name = raw.addon_name.trim();
+    if !(1..=255).contains(&name.chars().count()) {
+        return Err(invalid("addon_name", "must be 1 to 255 characters"));
+    }
+    let currency = raw.addon_currency.trim().to_uppercase();
+    if ordersync_core::CurrencyCode::parse(&currency).is_err() {
+        return Err(invalid(
+            "addon_currency",
+            format!(
+                "`{}` is not a currency code such as USD",
+                raw.addon_currency
+            ),
+        ));
+    }
+    let price = Money::parse(raw.addon_price.trim(), &currency)
+        .ok()
+        .filter(|m| m.is_positive() && m.amount().scale() <= m.currency().minor_units())
+        .ok_or_else(|| {
+            invalid(
+                "addon_price",
+                format!(
+                    "`{}` is not a price above 0 such as 19.00 (in {currency})",
+                    raw.addon_price
+                ),
+            )
+        })?;
+    let interval = match raw.addon_interval.trim().to_uppercase().as_str() {
+        "EVERY_30_DAYS" => BillingInterval::Every30Days,
+        "ANNUAL" => BillingInterval::Annual,
+        _ => {
+            return Err(invalid(
+                "addon_interval",
+                format!(
+                    "`{}` is not one of: EVERY_30_DAYS, ANNUAL",
+                    raw.addon_interval
+                ),
+            ))
+        }
+    };
+    if raw.addon_trial_days > 365 {
+        return Err(invalid("addon_trial_days", "must be at most 365 days"));
+    }
+    Ok(AddonConfig {
+        name: name.to_owned(),
+        price,
+        interval,
+        trial_days: raw.addon_trial_days,
+        test_charges: raw.addon_test_charges,
+        app_url: app_url.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -366,6 +474,52 @@ mod tests {
             let err = Config::from_figment(figment).unwrap_err().to_string();
             assert!(err.contains(key), "{key}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn the_order_add_on_defaults_to_a_test_charge_of_19_usd_every_30_days() {
+        let config = Config::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        let addon = config.addon;
+        assert_eq!(addon.name, "Order add-on");
+        assert_eq!(addon.price, Money::parse("19.00", "USD").unwrap());
+        assert_eq!(addon.interval, BillingInterval::Every30Days);
+        assert_eq!(addon.trial_days, 0);
+        assert!(addon.test_charges);
+        assert_eq!(addon.app_url, "http://127.0.0.1:8080");
+        let annual = with("addon_interval", "annual").unwrap().addon;
+        assert_eq!(annual.interval, BillingInterval::Annual);
+        let euro = Figment::from(Toml::string(DEFAULTS))
+            .merge(Serialized::default("addon_price", "9.5"))
+            .merge(Serialized::default("addon_currency", "eur"))
+            .merge(Serialized::default("app_url", "https://app.example.com/"));
+        let euro = Config::from_figment(euro).unwrap().addon;
+        assert_eq!(euro.price, Money::parse("9.50", "EUR").unwrap());
+        assert_eq!(euro.app_url, "https://app.example.com");
+    }
+
+    #[test]
+    fn bad_add_on_settings_name_the_setting() {
+        let cases = [
+            ("addon_price", "0", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_price", "-1.00", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_price", "nineteen", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_price", "19.001", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_currency", "dollars", "ORDERSYNC_ADDON_CURRENCY"),
+            ("addon_interval", "MONTHLY", "ORDERSYNC_ADDON_INTERVAL"),
+            ("addon_name", " ", "ORDERSYNC_ADDON_NAME"),
+            ("app_url", "ordersync.example.com", "ORDERSYNC_APP_URL"),
+        ];
+        for (key, value, env) in cases {
+            let err = with(key, value).unwrap_err().to_string();
+            assert!(
+                err.contains(key) && err.contains(env),
+                "{key}={value}: {err}"
+            );
+        }
+        let figment = Figment::from(Toml::string(DEFAULTS))
+            .merge(Serialized::default("addon_trial_days", 400));
+        let err = Config::from_figment(figment).unwrap_err().to_string();
+        assert!(err.contains("addon_trial_days"), "{err}");
     }
 
     #[test]
