@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
-use ordersync_core::Money;
-use ordersync_shopify::admin::types::BillingInterval;
 use ordersync_store::DatabaseConfig;
 use serde::Deserialize;
+
+mod addon;
+
+use addon::addon_config;
+pub use addon::AddonConfig;
 
 /// The defaults compiled into the binary (`config/default.toml`).
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -64,28 +67,28 @@ pub enum ConfigError {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
-    listen: String,
-    data_dir: PathBuf,
-    database_url: String,
-    log_format: String,
-    log_level: String,
-    shutdown_grace_secs: u64,
-    shopify_api_key: String,
-    shopify_api_secret: String,
-    shopify_api_secret_previous: String,
-    roles: String,
-    worker_concurrency: u32,
-    worker_lease_secs: u64,
-    worker_poll_ms: u64,
+pub(crate) struct RawConfig {
+    pub(crate) listen: String,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) database_url: String,
+    pub(crate) log_format: String,
+    pub(crate) log_level: String,
+    pub(crate) shutdown_grace_secs: u64,
+    pub(crate) shopify_api_key: String,
+    pub(crate) shopify_api_secret: String,
+    pub(crate) shopify_api_secret_previous: String,
+    pub(crate) roles: String,
+    pub(crate) worker_concurrency: u32,
+    pub(crate) worker_lease_secs: u64,
+    pub(crate) worker_poll_ms: u64,
     // The Order add-on (billing).
-    app_url: String,
-    addon_name: String,
-    addon_price: String,
-    addon_currency: String,
-    addon_interval: String,
-    addon_trial_days: u32,
-    addon_test_charges: bool,
+    pub(crate) app_url: String,
+    pub(crate) addon_name: String,
+    pub(crate) addon_price: String,
+    pub(crate) addon_currency: String,
+    pub(crate) addon_interval: String,
+    pub(crate) addon_trial_days: u32,
+    pub(crate) addon_test_charges: bool,
 }
 
 /// What this process does.
@@ -131,24 +134,6 @@ impl std::fmt::Debug for ShopifyApp {
             )
             .finish()
     }
-}
-
-/// The Order add-on's charge: what the merchant is asked to approve in Shopify.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddonConfig {
-    /// The plan name shown on Shopify's approval page and the merchant's bill.
-    pub name: String,
-    /// Price per interval, in `currency` (exact decimal).
-    pub price: Money,
-    /// Every 30 days or every year.
-    pub interval: BillingInterval,
-    /// Free trial days (0: none).
-    pub trial_days: u32,
-    /// Ask Shopify for test charges (no money moves): on by default; production sets it off.
-    pub test_charges: bool,
-    /// Where ordersync is reached from the internet (no trailing `/`); Shopify sends the
-    /// merchant back under it after approving or declining.
-    pub app_url: String,
 }
 
 /// How log lines are written.
@@ -334,78 +319,12 @@ impl Config {
     }
 }
 
-/// Validates the Order add-on's settings.
-fn addon_config(raw: &RawConfig) -> Result<AddonConfig, ConfigError> {
-    let app_url = raw.app_url.trim().trim_end_matches('/');
-    let host = app_url
-        .strip_prefix("https://")
-        .or_else(|| app_url.strip_prefix("http://"))
-        .unwrap_or_default();
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err(invalid(
-            "app_url",
-            format!(
-                "`{}` is not an http(s) URL such as https://ordersync.example.com",
-                raw.app_url
-            ),
-        ));
-    }
-    let name = raw.addon_name.trim();
-    if !(1..=255).contains(&name.chars().count()) {
-        return Err(invalid("addon_name", "must be 1 to 255 characters"));
-    }
-    let currency = raw.addon_currency.trim().to_uppercase();
-    if ordersync_core::CurrencyCode::parse(&currency).is_err() {
-        return Err(invalid(
-            "addon_currency",
-            format!(
-                "`{}` is not a currency code such as USD",
-                raw.addon_currency
-            ),
-        ));
-    }
-    let price = Money::parse(raw.addon_price.trim(), &currency)
-        .ok()
-        .filter(|m| m.is_positive() && m.amount().scale() <= m.currency().minor_units())
-        .ok_or_else(|| {
-            invalid(
-                "addon_price",
-                format!(
-                    "`{}` is not a price above 0 such as 19.00 (in {currency})",
-                    raw.addon_price
-                ),
-            )
-        })?;
-    let interval = match raw.addon_interval.trim().to_uppercase().as_str() {
-        "EVERY_30_DAYS" => BillingInterval::Every30Days,
-        "ANNUAL" => BillingInterval::Annual,
-        _ => {
-            return Err(invalid(
-                "addon_interval",
-                format!(
-                    "`{}` is not one of: EVERY_30_DAYS, ANNUAL",
-                    raw.addon_interval
-                ),
-            ))
-        }
-    };
-    if raw.addon_trial_days > 365 {
-        return Err(invalid("addon_trial_days", "must be at most 365 days"));
-    }
-    Ok(AddonConfig {
-        name: name.to_owned(),
-        price,
-        interval,
-        trial_days: raw.addon_trial_days,
-        test_charges: raw.addon_test_charges,
-        app_url: app_url.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use figment::providers::Serialized;
+    use ordersync_core::Money;
+    use ordersync_shopify::admin::types::BillingInterval;
     use ordersync_store::Backend;
 
     use super::*;
