@@ -203,6 +203,12 @@ gid_type!(
     "FulfillmentOrder"
 );
 
+gid_type!(
+    /// An app subscription (the Order add-on's recurring charge), `gid://shopify/AppSubscription/<n>`.
+    AppSubscriptionId,
+    "AppSubscription"
+);
+
 /// Trims and checks 1..=max characters.
 fn bounded_text(value: &str, max_chars: usize) -> Option<String> {
     let trimmed = value.trim();

@@ -20,7 +20,9 @@
 //! | [`settings`] | [`OrderPushSettings`] |
 //! | [`plan`] | what one push sends to one source store ([`plan_push`]) |
 //! | [`status`] | the push status state machine and the Orders tab summary |
+//! | [`addon`] | the Order add-on (billing): its states, who may switch it on, [`OrderAddon::can_push`] |
 
+pub mod addon;
 pub mod eligibility;
 pub mod email;
 pub mod ids;
@@ -38,11 +40,15 @@ pub(crate) mod testkit;
 
 pub use rust_decimal::Decimal;
 
+pub use addon::{
+    AddonRefusal, AddonState, AddonStatus, OffReason, OrderAddon, ShopifyUpdate, SwitchOff,
+    SwitchOn, UnknownAddonStatus, ORDERS_BANNER,
+};
 pub use eligibility::{evaluate, AddressField, Eligibility, IneligibleReason};
 pub use email::{Email, EmailError};
 pub use ids::{
-    CustomerId, FulfillmentId, FulfillmentOrderId, IdError, LineItemId, OrderId, OrderName,
-    ProductId, ShopDomain, Sku, VariantId,
+    AppSubscriptionId, CustomerId, FulfillmentId, FulfillmentOrderId, IdError, LineItemId, OrderId,
+    OrderName, ProductId, ShopDomain, Sku, VariantId,
 };
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use order::{

@@ -11,6 +11,11 @@ use figment::Figment;
 use ordersync_store::DatabaseConfig;
 use serde::Deserialize;
 
+mod addon;
+
+use addon::addon_config;
+pub use addon::AddonConfig;
+
 /// The defaults compiled into the binary (`config/default.toml`).
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -36,6 +41,13 @@ const KEYS: &[&str] = &[
     "shopify_base_url",
     "token_encryption_key",
     "token_encryption_previous_keys",
+    // The Order add-on (billing).
+    "addon_name",
+    "addon_price",
+    "addon_currency",
+    "addon_interval",
+    "addon_trial_days",
+    "addon_test_charges",
 ];
 
 /// A configuration that could not be used.
@@ -61,26 +73,34 @@ pub enum ConfigError {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
-    listen: String,
-    data_dir: PathBuf,
-    database_url: String,
-    log_format: String,
-    log_level: String,
-    shutdown_grace_secs: u64,
-    shopify_api_key: String,
-    shopify_api_secret: String,
-    shopify_api_secret_previous: String,
-    roles: String,
-    worker_concurrency: u32,
-    worker_lease_secs: u64,
-    worker_poll_ms: u64,
-    mode: String,
-    app_url: String,
-    shopify_scopes: String,
-    shopify_base_url: String,
-    token_encryption_key: String,
-    token_encryption_previous_keys: Vec<String>,
+pub(crate) struct RawConfig {
+    pub(crate) listen: String,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) database_url: String,
+    pub(crate) log_format: String,
+    pub(crate) log_level: String,
+    pub(crate) shutdown_grace_secs: u64,
+    pub(crate) shopify_api_key: String,
+    pub(crate) shopify_api_secret: String,
+    pub(crate) shopify_api_secret_previous: String,
+    pub(crate) roles: String,
+    pub(crate) worker_concurrency: u32,
+    pub(crate) worker_lease_secs: u64,
+    pub(crate) worker_poll_ms: u64,
+    // The Order add-on (billing).
+    pub(crate) app_url: String,
+    pub(crate) addon_name: String,
+    pub(crate) addon_price: String,
+    pub(crate) addon_currency: String,
+    pub(crate) addon_interval: String,
+    pub(crate) addon_trial_days: u32,
+    pub(crate) addon_test_charges: bool,
+    // Install and auth (docs/auth.md).
+    pub(crate) mode: String,
+    pub(crate) shopify_scopes: String,
+    pub(crate) shopify_base_url: String,
+    pub(crate) token_encryption_key: String,
+    pub(crate) token_encryption_previous_keys: Vec<String>,
 }
 
 /// What this process does.
@@ -160,6 +180,8 @@ pub struct Config {
     pub worker: WorkerConfig,
     /// Install and auth: app credentials, URLs, token encryption, mode.
     pub auth: crate::auth::config::AuthConfig,
+    /// The Order add-on's charge.
+    pub addon: AddonConfig,
 }
 
 pub(crate) fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
@@ -286,6 +308,7 @@ impl Config {
                 "must be between 10 and 600000 milliseconds",
             ));
         }
+        let addon = addon_config(&raw)?;
         let previous = raw.shopify_api_secret_previous.trim();
         let auth = crate::auth::config::RawAuthConfig {
             mode: raw.mode,
@@ -299,6 +322,7 @@ impl Config {
         }
         .validate()?;
         Ok(Config {
+            addon,
             shopify: ShopifyApp {
                 api_key: raw.shopify_api_key.trim().to_owned(),
                 api_secret: raw.shopify_api_secret.trim().to_owned(),
@@ -325,6 +349,8 @@ impl Config {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use figment::providers::Serialized;
+    use ordersync_core::Money;
+    use ordersync_shopify::admin::types::BillingInterval;
     use ordersync_store::Backend;
 
     use super::*;
@@ -393,6 +419,52 @@ mod tests {
             let err = Config::from_figment(figment).unwrap_err().to_string();
             assert!(err.contains(key), "{key}={value}: {err}");
         }
+    }
+
+    #[test]
+    fn the_order_add_on_defaults_to_a_test_charge_of_19_usd_every_30_days() {
+        let config = Config::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        let addon = config.addon;
+        assert_eq!(addon.name, "Order add-on");
+        assert_eq!(addon.price, Money::parse("19.00", "USD").unwrap());
+        assert_eq!(addon.interval, BillingInterval::Every30Days);
+        assert_eq!(addon.trial_days, 0);
+        assert!(addon.test_charges);
+        assert_eq!(addon.app_url, "http://127.0.0.1:8080");
+        let annual = with("addon_interval", "annual").unwrap().addon;
+        assert_eq!(annual.interval, BillingInterval::Annual);
+        let euro = Figment::from(Toml::string(DEFAULTS))
+            .merge(Serialized::default("addon_price", "9.5"))
+            .merge(Serialized::default("addon_currency", "eur"))
+            .merge(Serialized::default("app_url", "https://app.example.com/"));
+        let euro = Config::from_figment(euro).unwrap().addon;
+        assert_eq!(euro.price, Money::parse("9.50", "EUR").unwrap());
+        assert_eq!(euro.app_url, "https://app.example.com");
+    }
+
+    #[test]
+    fn bad_add_on_settings_name_the_setting() {
+        let cases = [
+            ("addon_price", "0", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_price", "-1.00", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_price", "nineteen", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_price", "19.001", "ORDERSYNC_ADDON_PRICE"),
+            ("addon_currency", "dollars", "ORDERSYNC_ADDON_CURRENCY"),
+            ("addon_interval", "MONTHLY", "ORDERSYNC_ADDON_INTERVAL"),
+            ("addon_name", " ", "ORDERSYNC_ADDON_NAME"),
+            ("app_url", "ordersync.example.com", "ORDERSYNC_APP_URL"),
+        ];
+        for (key, value, env) in cases {
+            let err = with(key, value).unwrap_err().to_string();
+            assert!(
+                err.contains(key) && err.contains(env),
+                "{key}={value}: {err}"
+            );
+        }
+        let figment = Figment::from(Toml::string(DEFAULTS))
+            .merge(Serialized::default("addon_trial_days", 400));
+        let err = Config::from_figment(figment).unwrap_err().to_string();
+        assert!(err.contains("addon_trial_days"), "{err}");
     }
 
     #[test]

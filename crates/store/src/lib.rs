@@ -11,6 +11,7 @@
 //! | [`connections`] | which source stores a destination store is connected to |
 //! | [`synced`] | synced products: destination variant → source variant mappings |
 //! | [`settings`] | Order Push Settings per destination store |
+//! | [`addon`] | the Order add-on per shop: status, Shopify charge, times; whether orders may be pushed |
 //! | [`orders`] | destination orders (raw payload kept) and the Orders tab list query |
 //! | [`pushes`] | one push per destination order and source store, its lines and status |
 //! | [`events`] | the append-only history of each order |
@@ -22,6 +23,7 @@
 //! Every write that a job must follow is made inside a [`Tx`] together with the job
 //! (the outbox rule), so a crash can never leave a state change without its follow-up.
 
+pub mod addon;
 pub mod auth;
 pub mod compliance;
 pub mod connections;

@@ -1,7 +1,9 @@
 //! What the server does, below HTTP: taking in a webhook ([`intake`]), processing a stored one
-//! ([`process`]: orders in [`orders`], uninstall and privacy in [`compliance`]). HTTP handlers and
+//! ([`process`]: orders in [`orders`], uninstall and privacy in [`compliance`], billing changes in
+//! [`addon`]), and the Order add-on's Plan & Billing operations ([`addon`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
+pub mod addon;
 pub mod compliance;
 pub mod intake;
 pub mod orders;

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod addon;
 mod auth;
 mod fixtures;
 mod harness;
