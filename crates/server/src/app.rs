@@ -27,6 +27,8 @@ pub struct AppState {
     pub jobs_waiting: Arc<Notify>,
     /// Install, tokens and session tokens.
     pub auth: AuthService,
+    /// The Order add-on's charge.
+    pub addon: Arc<crate::config::AddonConfig>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -77,6 +79,7 @@ impl Server {
         let state = AppState {
             store,
             auth,
+            addon: Arc::new(config.addon.clone()),
             webhook_secrets: crate::service::intake::secrets(&config.shopify),
             metrics: Arc::new(Metrics::default()),
             jobs_waiting: Arc::new(Notify::new()),

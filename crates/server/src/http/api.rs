@@ -16,7 +16,13 @@ use crate::auth::session::SessionShop;
 use crate::auth::AuthError;
 
 /// Every authenticated JSON route (tenant-isolation tests walk this list).
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/store"), ("PUT", "/api/store/role")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/store"),
+    ("PUT", "/api/store/role"),
+    ("GET", "/api/addon"),
+    ("POST", "/api/addon"),
+    ("DELETE", "/api/addon"),
+];
 
 /// The JSON API routes.
 pub fn router() -> Router<AppState> {

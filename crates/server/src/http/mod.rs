@@ -7,6 +7,7 @@ use crate::app::AppState;
 
 mod api;
 mod auth;
+mod billing;
 mod health;
 mod metrics;
 mod webhooks;
@@ -23,7 +24,8 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
         router = router
             .merge(webhooks::router())
             .merge(auth::router())
-            .merge(api::router());
+            .merge(api::router())
+            .merge(billing::router());
     }
     router.with_state(state)
 }
