@@ -125,5 +125,8 @@ pub async fn scrape(state: &crate::app::AppState) -> String {
         Ok(receipts) => stored.receipts = receipts,
         Err(e) => tracing::warn!(error = %e, "metrics: cannot count webhook receipts"),
     }
-    state.metrics.render(&stored)
+    let mut text = state.metrics.render(&stored);
+    // Every Admin API call: per operation and outcome, cost, THROTTLED answers, time waited.
+    text.push_str(&state.auth.admin().metrics().render_prometheus());
+    text
 }

@@ -76,6 +76,23 @@ async fn a_destination_switches_the_add_on_on_approves_and_switches_it_off() {
     assert_eq!(status, 200, "{off}");
     assert_eq!(off["state"], "off");
     assert_eq!(charges(&world, NORTHWIND), vec!["CANCELLED"]);
+
+    // Every Admin API call ordersync made shows in /metrics, by operation and outcome.
+    let metrics = world
+        .http
+        .get(format!("{}/metrics", world.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "shopify_admin_attempts_total{operation=\"AppSubscriptionCreate\",outcome=\"ok\"} 1",
+        "shopify_admin_attempts_total{operation=\"AppSubscriptionCancel\",outcome=\"ok\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
     world.stop().await;
 }
 
