@@ -112,6 +112,7 @@ impl Server {
     pub fn worker(&self) -> Worker {
         Worker::new(
             self.state.store.clone(),
+            self.state.auth.clone(),
             self.config.worker,
             Arc::clone(&self.state.jobs_waiting),
             Arc::clone(&self.state.metrics),

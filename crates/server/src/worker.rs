@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use ordersync_store::jobs::{FailOutcome, Job, RetryPolicy};
 use ordersync_store::webhooks::WEBHOOK_JOB_KIND;
+
+use crate::auth::{AuthService, REGISTER_WEBHOOKS_JOB_KIND};
 use ordersync_store::{Store, StoreError, UnixMillis};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -22,6 +24,7 @@ use crate::shutdown::Shutdown;
 #[derive(Debug, Clone)]
 pub struct Worker {
     store: Store,
+    auth: AuthService,
     owner: String,
     config: WorkerConfig,
     policy: RetryPolicy,
@@ -40,12 +43,14 @@ impl Worker {
     /// A worker over `store`, woken by `wake`, counting into `metrics`.
     pub fn new(
         store: Store,
+        auth: AuthService,
         config: WorkerConfig,
         wake: Arc<Notify>,
         metrics: Arc<Metrics>,
     ) -> Self {
         Worker {
             store,
+            auth,
             owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
             config,
             policy: RetryPolicy::default(),
@@ -123,9 +128,10 @@ impl Worker {
         let started = std::time::Instant::now();
         let handler = {
             let store = self.store.clone();
+            let auth = self.auth.clone();
             let owner = self.owner.clone();
             let job = job.clone();
-            tokio::spawn(async move { handle(&store, &job, &owner).await })
+            tokio::spawn(async move { handle(&store, &auth, &job, &owner).await })
         };
         let outcome = match tokio::time::timeout(self.config.lease, handler).await {
             Ok(Ok(result)) => result,
@@ -206,8 +212,35 @@ enum Handled {
 }
 
 /// Runs the handler for the job's kind.
-async fn handle(store: &Store, job: &Job, owner: &str) -> Result<Handled, JobFailure> {
+async fn handle(
+    store: &Store,
+    auth: &AuthService,
+    job: &Job,
+    owner: &str,
+) -> Result<Handled, JobFailure> {
     match job.kind.as_str() {
+        REGISTER_WEBHOOKS_JOB_KIND => {
+            let result = match job.shop_id {
+                Some(shop_id) => auth.ensure_webhooks(shop_id, UnixMillis::now()).await,
+                None => Ok(()),
+            };
+            match result {
+                Ok(()) => {
+                    store
+                        .complete_job(job.id, owner)
+                        .await
+                        .map_err(|e| JobFailure {
+                            retryable: true,
+                            error: e.to_string(),
+                        })?;
+                    Ok(Handled::Done)
+                }
+                Err(e) => Err(JobFailure {
+                    retryable: e.is_retryable(),
+                    error: e.to_string(),
+                }),
+            }
+        }
         WEBHOOK_JOB_KIND => match run_webhook_job(store, job, owner).await {
             Ok(Processed::Done) => Ok(Handled::Done),
             Ok(Processed::Failed(_)) => Ok(Handled::WebhookFailed),

@@ -123,3 +123,50 @@ async fn a_source_store_is_refused_with_the_reason_and_nothing_is_charged() {
     assert_eq!(status, 400);
     world.stop().await;
 }
+
+#[tokio::test]
+async fn uninstalling_ends_the_add_on() {
+    let world = start().await;
+    world.install(NORTHWIND, "").await;
+    let token = world.session_token(NORTHWIND);
+    let (_, waiting) = world.api("POST", "/api/addon", Some(&token), None).await;
+    let confirmation = waiting["confirmation_url"].as_str().unwrap().to_owned();
+    let approved = world
+        .http
+        .post(&confirmation)
+        .form(&[("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    let back = approved.headers()["location"].to_str().unwrap().to_owned();
+    world.get(&back).await;
+    let shop = world
+        .store
+        .shop_by_domain(&domain(NORTHWIND))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(world.store.can_push_orders(shop.id).await.unwrap());
+
+    // The merchant uninstalls: the app/uninstalled webhook ends the add-on with the install.
+    assert!(shopify_sim::oauth::uninstall(
+        &world.sim.sim,
+        NORTHWIND,
+        KEY
+    ));
+    let mut can_push = true;
+    for _ in 0..300 {
+        can_push = world.store.can_push_orders(shop.id).await.unwrap();
+        if !can_push {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!can_push, "orders are no longer pushed after uninstall");
+    let record = world.store.order_addon(shop.id).await.unwrap();
+    assert_eq!(
+        record.addon.status,
+        ordersync_core::addon::AddonStatus::Cancelled
+    );
+    world.stop().await;
+}

@@ -8,12 +8,16 @@ use ordersync_core::{CurrencyCode, Email, Shop, ShopDomain, ShopName, StoreRole}
 use ordersync_shopify::admin::ShopApi;
 use ordersync_shopify::oauth::{verify_query_hmac, TokenSet};
 use ordersync_store::auth::SealedTokens;
+use ordersync_store::jobs::NewJob;
 use ordersync_store::shops::ShopRecord;
 use ordersync_store::UnixMillis;
 use rand::RngCore;
 
 use super::crypto::Purpose;
-use super::{AuthError, AuthService, CALLBACK_PATH, STATE_LIFETIME, WEBHOOK_TOPICS};
+use super::{
+    AuthError, AuthService, CALLBACK_PATH, REGISTER_WEBHOOKS_JOB_KIND, STATE_LIFETIME,
+    WEBHOOK_TOPICS,
+};
 
 /// A finished install.
 #[derive(Debug, Clone)]
@@ -182,8 +186,29 @@ impl AuthService {
             .await?;
         tx.commit().await?;
         tracing::info!(shop = %domain, role = role.as_str(), plan = %info.plan.display_name, "shop installed");
-        self.register_webhooks(&api).await?;
+        if let Err(e) = self.register_webhooks(&api).await {
+            // The install stands; the subscriptions are put in place by a retried job.
+            tracing::warn!(shop = %domain, error = %e, "webhook registration failed; queued to retry");
+            let mut job = NewJob::new(REGISTER_WEBHOOKS_JOB_KIND, serde_json::json!({}), now);
+            job.shop_id = Some(record.id);
+            job.dedupe_key = Some(format!("{REGISTER_WEBHOOKS_JOB_KIND}:{}", record.id));
+            self.inner.store.enqueue(&job, now).await?;
+        }
         Ok(record)
+    }
+
+    /// Puts the shop's webhook subscriptions in place (the `register_webhooks` job, queued when
+    /// registration at install failed). A shop that is gone or uninstalled has nothing to do.
+    pub async fn ensure_webhooks(&self, shop_id: i64, now: UnixMillis) -> Result<(), AuthError> {
+        let Some(shop) = self.inner.store.shop_by_id(shop_id).await? else {
+            return Ok(());
+        };
+        if !shop.installed {
+            return Ok(());
+        }
+        let token = self.access_token(&shop, now).await?;
+        let api = self.admin().shop(shop.shop.domain.as_str(), token);
+        self.register_webhooks(&api).await
     }
 
     /// Makes the shop's webhook subscriptions exactly [`WEBHOOK_TOPICS`] at `{app_url}/webhooks`:

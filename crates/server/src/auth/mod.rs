@@ -167,8 +167,11 @@ impl AuthError {
     }
 }
 
-/// Install, tokens and session tokens, shared by the HTTP handlers and the refresh task (cheap
-/// to clone).
+/// The job that puts a shop's webhook subscriptions in place when that failed at install.
+pub const REGISTER_WEBHOOKS_JOB_KIND: &str = "register_webhooks";
+
+/// Install, tokens and session tokens, shared by the HTTP handlers, the worker and the refresh
+/// task (cheap to clone).
 #[derive(Clone)]
 pub struct AuthService {
     inner: Arc<Inner>,

@@ -33,9 +33,23 @@ pub async fn app_uninstalled(
         }
         Err(e) => return Err(e),
     };
+    // Shopify cancels an app's charges when it is uninstalled: the Order add-on ends with it.
+    let addon = store.order_addon(shop.id).await?;
     let mut tx = store.begin().await?;
     tx.set_shop_installed(&domain, false, now).await?;
     tx.record_uninstall(shop.id, now).await?;
+    if let Some(subscription) = addon.addon.subscription.as_ref() {
+        if !addon.addon.status.is_terminal() {
+            tx.set_addon_status(
+                shop.id,
+                subscription,
+                addon.addon.status,
+                ordersync_core::addon::AddonStatus::Cancelled,
+                now,
+            )
+            .await?;
+        }
+    }
     let cancelled = tx.cancel_shop_jobs(shop.id).await?;
     tracing::info!(shop = %domain, cancelled_jobs = cancelled, "app uninstalled");
     finish(tx, receipt, job, None, now).await
