@@ -13,6 +13,7 @@
 //! | [`ids`] | [`ShopDomain`], Shopify gids ([`OrderId`], [`VariantId`], ...), [`OrderName`], [`Sku`] |
 //! | [`email`] | [`Email`] |
 //! | [`shop`] | the merchant's stores ([`Shop`]), [`Connection`]s and the [`SyncedCatalog`] |
+//! | [`matching`] | synced products by SKU, manual links and unlinks ([`match_variants`]) |
 //! | [`order`] | the [`DestinationOrder`] model |
 //! | [`eligibility`] | which orders may be pushed, and why not ([`evaluate`]) |
 //! | [`routing`] | splitting an order by source store ([`route`]) |
@@ -26,6 +27,7 @@ pub mod addon;
 pub mod eligibility;
 pub mod email;
 pub mod ids;
+pub mod matching;
 pub mod money;
 pub mod order;
 pub mod plan;
@@ -49,6 +51,10 @@ pub use email::{Email, EmailError};
 pub use ids::{
     AppSubscriptionId, CustomerId, FulfillmentId, FulfillmentOrderId, IdError, LineItemId, OrderId,
     OrderName, ProductId, ShopDomain, Sku, VariantId,
+};
+pub use matching::{
+    match_variants, CatalogVariant, ManualChoice, Mapping, MatchOrigin, MatchOutcome, NotSynced,
+    NotSyncedReason, SourceCatalog,
 };
 pub use money::{CurrencyCode, Money, MoneyError};
 pub use order::{

@@ -32,27 +32,13 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a connection and the synced products that depended on it. Returns whether it existed.
-    /// Orders and pushes already made are kept.
+    /// Removes a connection and the synced products and manual links that depended on it.
+    /// Returns whether it existed. Orders and pushes already made are kept.
     pub async fn disconnect_stores(&self, destination_id: i64, source_id: i64) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let removed = crate::db::with_tx!(tx, |c| {
-            sqlx::query("DELETE FROM synced_variants WHERE destination_shop_id = $1 AND source_shop_id = $2")
-                .bind(destination_id)
-                .bind(source_id)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query(
-                "DELETE FROM connections WHERE destination_shop_id = $1 AND source_shop_id = $2",
-            )
-            .bind(destination_id)
-            .bind(source_id)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
+        let removed = tx.disconnect_stores(destination_id, source_id).await?;
         tx.commit().await?;
-        Ok(removed > 0)
+        Ok(removed)
     }
 
     /// The source stores a destination store is connected to, by domain.

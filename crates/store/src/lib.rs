@@ -10,6 +10,7 @@
 //! | [`shops`] | installed stores and their connection keys |
 //! | [`connections`] | which source stores a destination store is connected to |
 //! | [`synced`] | synced products: destination variant → source variant mappings |
+//! | [`matching`] | manual links/unlinks of destination variants and the variants the last re-match could not map |
 //! | [`settings`] | Order Push Settings per destination store |
 //! | [`addon`] | the Order add-on per shop: status, Shopify charge, times; whether orders may be pushed |
 //! | [`orders`] | destination orders (raw payload kept) and the Orders tab list query |
@@ -31,6 +32,7 @@ pub mod db;
 mod error;
 pub mod events;
 pub mod jobs;
+pub mod matching;
 pub mod orders;
 pub mod pushes;
 pub mod settings;

@@ -8,6 +8,7 @@ mod auth;
 mod fixtures;
 mod harness;
 mod jobs;
+mod matching;
 mod orders;
 mod schema;
 mod shops;
