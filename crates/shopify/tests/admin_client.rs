@@ -274,3 +274,52 @@ async fn access_denied_is_final() {
     assert!(!err.is_retryable());
     world.running.stop().await;
 }
+
+#[tokio::test]
+async fn all_variants_pages_through_the_whole_catalogue() {
+    let world = start().await;
+    world.running.sim.mutate(|w| {
+        for p in 0..3 {
+            let variants = (0..100)
+                .map(|i| shopify_sim::merchant::NewVariant {
+                    title: Some(format!("Size {i}")),
+                    sku: (i % 10 != 0).then(|| format!("SHIRT-{p}-{i}")),
+                    price: rust_decimal::Decimal::new(1999, 2),
+                    inventory: 1,
+                })
+                .collect();
+            shopify_sim::merchant::create_product(
+                w,
+                SHOP,
+                shopify_sim::merchant::NewProduct {
+                    title: format!("Shirt {p}"),
+                    vendor: None,
+                    variants,
+                },
+            )
+            .unwrap();
+        }
+    });
+    let api = world.api(SHOP);
+    let all = api.all_variants(10_000).await.unwrap();
+    assert_eq!(all.len(), 302, "2 seeded + 300 over two pages");
+    let ids: std::collections::BTreeSet<&str> = all.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids.len(), 302, "no variant twice");
+    let shirt = all
+        .iter()
+        .find(|v| v.sku.as_deref() == Some("SHIRT-1-7"))
+        .unwrap();
+    assert_eq!(shirt.display_name, "Shirt 1 - Size 7");
+    assert_eq!(shirt.price, dec!(19.99));
+    assert_eq!(shirt.product.title, "Shirt 1");
+    assert_eq!(all.iter().filter(|v| v.sku.is_none()).count(), 30);
+    assert!(matches!(
+        api.all_variants(100).await,
+        Err(AdminError::Decode { .. })
+    ));
+    assert_eq!(
+        world.journal(SHOP, "productVariants").len(),
+        3,
+        "two pages of 250, then one page that went past the limit of 100"
+    );
+}

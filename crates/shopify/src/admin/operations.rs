@@ -86,6 +86,13 @@ operation!(
     false,
     22
 );
+operation!(
+    CATALOG_VARIANTS,
+    "CatalogVariants",
+    "catalog_variants.graphql",
+    false,
+    252
+);
 operation!(ORDERS, "Orders", "orders.graphql", false, 52);
 operation!(ORDER, "Order", "order.graphql", false, 640);
 operation!(
@@ -125,7 +132,7 @@ operation!(
 );
 
 /// Every operation the client sends.
-pub const OPERATIONS: [Operation; 15] = [
+pub const OPERATIONS: [Operation; 16] = [
     SHOP,
     CURRENT_APP_INSTALLATION,
     WEBHOOK_SUBSCRIPTIONS,
@@ -134,6 +141,7 @@ pub const OPERATIONS: [Operation; 15] = [
     APP_SUBSCRIPTION_CREATE,
     APP_SUBSCRIPTION_CANCEL,
     PRODUCT_VARIANTS,
+    CATALOG_VARIANTS,
     ORDERS,
     ORDER,
     ORDER_CREATE,
@@ -144,8 +152,8 @@ pub const OPERATIONS: [Operation; 15] = [
 ];
 
 /// `(name, document)` of every operation, for the schema validation test.
-pub const DOCUMENTS: [(&str, &str); 15] = {
-    let mut out = [("", ""); 15];
+pub const DOCUMENTS: [(&str, &str); 16] = {
+    let mut out = [("", ""); 16];
     let mut i = 0;
     while i < OPERATIONS.len() {
         out[i] = (OPERATIONS[i].name, OPERATIONS[i].document);
@@ -179,6 +187,12 @@ struct WebhooksData {
 #[serde(rename_all = "camelCase")]
 struct VariantsData {
     product_variants: Page<ProductVariant>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CatalogData {
+    product_variants: Page<CatalogVariant>,
 }
 
 #[derive(Deserialize)]
@@ -336,6 +350,33 @@ impl ShopApi {
         let vars = json!({ "query": query, "first": first, "after": after });
         let data: VariantsData = self.execute(&PRODUCT_VARIANTS, &vars, none).await?;
         Ok(data.product_variants)
+    }
+
+    /// Every product variant of the shop, paging through `productVariants` 250 at a time (the
+    /// catalogue a re-match of synced products reads). Stops with an error past `max` variants,
+    /// so a runaway catalogue cannot hold a worker forever.
+    pub async fn all_variants(&self, max: usize) -> Result<Vec<CatalogVariant>, AdminError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let vars = json!({ "first": 250, "after": after });
+            let data: CatalogData = self.execute(&CATALOG_VARIANTS, &vars, none).await?;
+            out.extend(data.product_variants.nodes);
+            if out.len() > max {
+                return Err(AdminError::Decode {
+                    shop: self.shop.clone(),
+                    operation: CATALOG_VARIANTS.name,
+                    message: format!("more than {max} product variants"),
+                });
+            }
+            match data.product_variants.page_info {
+                PageInfo {
+                    has_next_page: true,
+                    end_cursor: Some(cursor),
+                } => after = Some(cursor),
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// One page of orders matching a search `query` (e.g. `updated_at:>'2026-01-01T00:00:00Z'`

@@ -175,6 +175,25 @@ pub struct ProductVariant {
     pub product: ProductRef,
 }
 
+/// A product variant of a shop's catalogue (`CatalogVariants`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogVariant {
+    /// `gid://shopify/ProductVariant/…`.
+    pub id: String,
+    /// SKU; `None` or blank when the merchant set none.
+    pub sku: Option<String>,
+    /// Price in the shop's currency.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    /// Variant title (`Default Title` for single-variant products).
+    pub title: String,
+    /// Product and variant title together, as the admin shows it.
+    pub display_name: String,
+    /// Its product.
+    pub product: ProductRef,
+}
+
 /// A product, by id and title.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ProductRef {
