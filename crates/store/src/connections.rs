@@ -4,21 +4,22 @@
 
 use ordersync_core::Connection;
 
-use crate::db::with_pool;
+use crate::db::with_tx;
 use crate::shops::ShopRecord;
-use crate::{Result, Store, StoreError, UnixMillis};
+use crate::{Result, Store, StoreError, Tx, UnixMillis};
 
-impl Store {
-    /// Connects a destination store to a source store. Connecting twice is harmless.
+impl Tx {
+    /// Connects a destination store to a source store, in this transaction. Connecting twice is
+    /// harmless.
     pub async fn connect_stores(
-        &self,
+        &mut self,
         destination: &ShopRecord,
         source: &ShopRecord,
         now: UnixMillis,
     ) -> Result<()> {
         Connection::new(&destination.shop, &source.shop)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        with_pool!(self, |c| {
+        with_tx!(self, |c| {
             sqlx::query(
                 "INSERT INTO connections (destination_shop_id, source_shop_id, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (destination_shop_id, source_shop_id) DO NOTHING",
@@ -29,6 +30,21 @@ impl Store {
             .execute(c)
             .await?;
         });
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Connects a destination store to a source store. Connecting twice is harmless.
+    pub async fn connect_stores(
+        &self,
+        destination: &ShopRecord,
+        source: &ShopRecord,
+        now: UnixMillis,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.connect_stores(destination, source, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

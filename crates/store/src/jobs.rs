@@ -401,6 +401,20 @@ impl Store {
         row.map(JobRow::into_job).transpose()
     }
 
+    /// Whether a job of `kind` for the shop is queued or running (not dead).
+    pub async fn has_job_for_shop(&self, kind: &str, shop_id: i64) -> Result<bool> {
+        let n: i64 = with_pool!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND shop_id = $2 AND state IN ('queued', 'running')",
+            )
+            .bind(kind)
+            .bind(shop_id)
+            .fetch_one(c)
+            .await?
+        });
+        Ok(n > 0)
+    }
+
     /// How many jobs are in each state: `(queued, running, dead)`.
     pub async fn job_counts(&self) -> Result<(i64, i64, i64)> {
         let rows: Vec<(String, i64)> = with_pool!(self, |c| {

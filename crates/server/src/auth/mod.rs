@@ -55,6 +55,7 @@ pub const WEBHOOK_TOPICS: &[&str] = &[
     "fulfillments/update",
     "app/uninstalled",
     "app_subscriptions/update",
+    "products/create",
     "products/update",
 ];
 

@@ -22,6 +22,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/addon"),
     ("POST", "/api/addon"),
     ("DELETE", "/api/addon"),
+    ("GET", "/api/connection-key"),
+    ("GET", "/api/connections"),
+    ("POST", "/api/connections"),
+    ("DELETE", "/api/connections/{source_domain}"),
+    ("GET", "/api/synced-products"),
+    ("POST", "/api/synced-products/rematch"),
+    ("PUT", "/api/synced-products/{variant_id}"),
+    ("DELETE", "/api/synced-products/{variant_id}"),
 ];
 
 /// The JSON API routes.

@@ -10,6 +10,7 @@ mod auth;
 mod billing;
 mod health;
 mod metrics;
+mod sync;
 mod webhooks;
 
 pub use api::ROUTES as API_ROUTES;
@@ -25,7 +26,8 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
             .merge(webhooks::router())
             .merge(auth::router())
             .merge(api::router())
-            .merge(billing::router());
+            .merge(billing::router())
+            .merge(sync::router());
     }
     router.with_state(state)
 }

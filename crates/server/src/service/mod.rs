@@ -1,6 +1,7 @@
 //! What the server does, below HTTP: taking in a webhook ([`intake`]), processing a stored one
 //! ([`process`]: orders in [`orders`], uninstall and privacy in [`compliance`], billing changes in
-//! [`addon`]), and the Order add-on's Plan & Billing operations ([`addon`]). HTTP handlers and
+//! [`addon`], product changes in [`sync`]), the Order add-on's Plan & Billing operations
+//! ([`addon`]), and connections and synced products with their `rematch` job ([`sync`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
@@ -8,6 +9,7 @@ pub mod compliance;
 pub mod intake;
 pub mod orders;
 pub mod process;
+pub mod sync;
 
 use ordersync_store::StoreError;
 

@@ -8,7 +8,7 @@ use ordersync_store::jobs::Job;
 use ordersync_store::webhooks::{ReceiptStatus, WebhookReceipt};
 use ordersync_store::{Store, Tx, UnixMillis};
 
-use super::{addon, compliance, orders, ProcessError};
+use super::{addon, compliance, orders, sync, ProcessError};
 
 /// Which job is being run, by whom: what finishing it needs.
 #[derive(Debug, Clone)]
@@ -83,6 +83,9 @@ pub async fn run_webhook_job(
         t if ORDER_TOPICS.contains(&t) => orders::ingest(store, &receipt, &job_ref, now).await,
         "app_subscriptions/update" => {
             addon::subscription_updated(store, &receipt, &job_ref, now).await
+        }
+        "products/create" | "products/update" => {
+            sync::product_changed(store, &receipt, &job_ref, now).await
         }
         "app/uninstalled" => compliance::app_uninstalled(store, &receipt, &job_ref, now).await,
         "customers/data_request" => compliance::data_request(store, &receipt, &job_ref, now).await,
