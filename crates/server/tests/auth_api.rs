@@ -91,7 +91,12 @@ async fn another_shop_sees_nothing_of_the_first() {
         ordersync_server::http::API_ROUTES,
         &intruder,
         &[NORTHWIND, "Northwind Supply", "owner@northwind.example"],
-        |method, _| (method == "PUT").then(|| json!({"role": "source"})),
+        |method, path| match (method, path) {
+            ("PUT", "/api/store/role") => Some(json!({"role": "source"})),
+            ("POST", "/api/connections") => Some(json!({"key": "NOT-A-KEY"})),
+            ("PUT", _) => Some(json!({"source": NORTHWIND, "source_variant_id": 1})),
+            _ => None,
+        },
     )
     .await;
     let victim = world

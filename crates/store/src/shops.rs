@@ -224,32 +224,26 @@ impl Store {
         if current.shop.role == role {
             return Ok(current);
         }
-        let mut tx = self.begin().await?;
-        let (connections,): (i64,) = with_tx!(tx, |c| {
-            sqlx::query_as(
-                "SELECT COUNT(*) FROM connections WHERE destination_shop_id = $1 OR source_shop_id = $1",
-            )
-            .bind(current.id)
-            .fetch_one(c)
-            .await?
-        });
-        if connections > 0 {
-            return Err(StoreError::Invalid(
-                "the store's role cannot change while it is connected to other stores".into(),
-            ));
-        }
+        // One statement: a read-then-write transaction on SQLite fails at once ("database is
+        // locked") when another connection wrote in between, without waiting for the lock.
         let sql = format!(
-            "UPDATE shops SET role = $1, updated_at = $2 WHERE id = $3 RETURNING {SHOP_COLUMNS}"
+            "UPDATE shops SET role = $1, updated_at = $2 WHERE id = $3 AND NOT EXISTS \
+             (SELECT 1 FROM connections WHERE destination_shop_id = $3 OR source_shop_id = $3) \
+             RETURNING {SHOP_COLUMNS}"
         );
-        let row: ShopRow = with_tx!(tx, |c| {
+        let row: Option<ShopRow> = with_pool!(self, |c| {
             sqlx::query_as(&sql)
                 .bind(role.as_str())
                 .bind(now.0)
                 .bind(current.id)
-                .fetch_one(c)
+                .fetch_optional(c)
                 .await?
         });
-        tx.commit().await?;
+        let Some(row) = row else {
+            return Err(StoreError::Invalid(
+                "the store's role cannot change while it is connected to other stores".into(),
+            ));
+        };
         row.into_record()
     }
 }
