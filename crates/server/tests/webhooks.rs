@@ -264,7 +264,7 @@ async fn a_signed_webhook_that_cannot_be_processed_is_kept_visible_and_retryable
         sign(SECRET, body.as_bytes()),
     );
     assert_eq!(env.post(body.as_bytes(), &h).await, 200);
-    let unsupported = headers("products/create", SHOP, "p-1", sign(SECRET, b"{}"));
+    let unsupported = headers("inventory_levels/update", SHOP, "p-1", sign(SECRET, b"{}"));
     assert_eq!(env.post(b"{}", &unsupported).await, 200);
     env.worker.drain().await.unwrap();
 
@@ -291,7 +291,7 @@ async fn a_signed_webhook_that_cannot_be_processed_is_kept_visible_and_retryable
         "{}",
         error_of("orders/paid")
     );
-    assert!(error_of("products/create").contains("products/create"));
+    assert!(error_of("inventory_levels/update").contains("inventory_levels/update"));
     assert_eq!(env.metric("ordersync_webhooks_failed_total").await, 3);
     assert_eq!(
         env.metric("ordersync_webhook_receipts{status=\"failed\"}")

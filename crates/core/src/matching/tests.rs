@@ -1,3 +1,7 @@
+//! SKU matching: a table of cases per reason and manual choice, and a property over random catalogues.
+
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;

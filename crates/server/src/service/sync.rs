@@ -351,7 +351,7 @@ async fn catalogue(
         out.push(CatalogVariant {
             id,
             sku: v.sku.as_deref().and_then(|s| Sku::parse(s).ok()),
-            price: Money::new(v.price, shop.shop.currency.clone()),
+            price: Money::new(v.price, shop.shop.currency),
             title: v.display_name,
         });
     }
