@@ -231,10 +231,13 @@ impl Store {
         }
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction (on SQLite, one that holds the write lock from its start).
     pub async fn begin(&self) -> Result<Tx> {
         let inner = match &self.pool {
-            Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            // IMMEDIATE takes SQLite's write lock at the start (waiting up to the busy timeout),
+            // so a transaction that reads then writes can never fail half-way with "database is
+            // locked" because another writer committed in between. SQLite has one writer anyway.
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx { inner })
