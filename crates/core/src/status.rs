@@ -14,6 +14,7 @@
 //! | NotPushed | DestinationCancelled | Cancelled | nothing was created on the source store |
 //! | Queued | Started | Pushing | the worker took the job |
 //! | Queued | DestinationCancelled | Cancelled | not created yet: nothing to cancel |
+//! | Pushing | Resumed | Pushing | the worker took up again a push left Pushing (crash, lease expiry): it looks the order up before creating |
 //! | Pushing | Created | Pushed | the source order exists |
 //! | Pushing | Failed { retryable: true } | Queued | tried again later |
 //! | Pushing | Failed { retryable: false } | Failed | needs the merchant |
@@ -76,6 +77,9 @@ pub enum PushEvent {
     Enqueued,
     /// The worker started creating the source order.
     Started,
+    /// A push left Pushing (the worker crashed or lost its lease mid-call) was taken up
+    /// again; the outcome of the earlier attempt is unknown.
+    Resumed,
     /// The source order was created.
     Created,
     /// Creating the source order failed.
@@ -106,6 +110,7 @@ impl PushEvent {
         match self {
             Self::Enqueued => "enqueued",
             Self::Started => "started",
+            Self::Resumed => "resumed",
             Self::Created => "created",
             Self::Failed { .. } => "failed",
             Self::Retried => "retried",
@@ -190,6 +195,7 @@ impl PushStatus {
             (S::NotPushed, E::Enqueued) => S::Queued,
             (S::NotPushed | S::Queued | S::Failed, E::DestinationCancelled) => S::Cancelled,
             (S::Queued, E::Started) => S::Pushing,
+            (S::Pushing, E::Resumed) => S::Pushing,
             (S::Pushing, E::Created) => S::Pushed,
             (S::Pushing, E::Failed { retryable: true }) => S::Queued,
             (S::Pushing, E::Failed { retryable: false }) => S::Failed,

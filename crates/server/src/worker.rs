@@ -2,7 +2,7 @@
 //! each job's kind, and records the outcome: a handler completes its job in its own transaction;
 //! a retryable failure goes back to the queue with the store's [`RetryPolicy`]; a final one is
 //! dead at once. Webhook jobs of one claim run in arrival order; other jobs (`register_webhooks`,
-//! `rematch`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
+//! `rematch`, `push`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
 //! jobs other processes enqueued. Each job runs in its own task, so a panicking or hanging job
 //! (bounded by the lease) fails that job only, never the worker.
 
@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 use crate::config::WorkerConfig;
 use crate::metrics::{inc, Metrics};
 use crate::service::process::{run_webhook_job, Processed};
+use crate::service::push::{run_push, PUSH_JOB_KIND};
 use crate::service::sync::{run_rematch, REMATCH_JOB_KIND};
 use crate::shutdown::Shutdown;
 
@@ -244,6 +245,13 @@ async fn handle(
             }
         }
         REMATCH_JOB_KIND => match run_rematch(store, auth, job, owner).await {
+            Ok(()) => Ok(Handled::Done),
+            Err(e) => Err(JobFailure {
+                retryable: e.is_retryable(),
+                error: e.to_string(),
+            }),
+        },
+        PUSH_JOB_KIND => match run_push(store, auth, job, owner).await {
             Ok(()) => Ok(Handled::Done),
             Err(e) => Err(JobFailure {
                 retryable: e.is_retryable(),

@@ -6,9 +6,10 @@ use PushEvent as E;
 use PushStatus as S;
 
 /// Every event, with both values of its flag.
-const EVENTS: [PushEvent; 12] = [
+const EVENTS: [PushEvent; 13] = [
     E::Enqueued,
     E::Started,
+    E::Resumed,
     E::Created,
     E::Failed { retryable: true },
     E::Failed { retryable: false },
@@ -26,11 +27,12 @@ const EVENTS: [PushEvent; 12] = [
 ];
 
 /// The legal transitions, written out from the module docs' table.
-const LEGAL: [(PushStatus, PushEvent, PushStatus); 20] = [
+const LEGAL: [(PushStatus, PushEvent, PushStatus); 21] = [
     (S::NotPushed, E::Enqueued, S::Queued),
     (S::NotPushed, E::DestinationCancelled, S::Cancelled),
     (S::Queued, E::Started, S::Pushing),
     (S::Queued, E::DestinationCancelled, S::Cancelled),
+    (S::Pushing, E::Resumed, S::Pushing),
     (S::Pushing, E::Created, S::Pushed),
     (S::Pushing, E::Failed { retryable: true }, S::Queued),
     (S::Pushing, E::Failed { retryable: false }, S::Failed),
@@ -100,7 +102,7 @@ fn every_state_event_pair_is_legal_only_if_listed() {
         }
     }
     assert_eq!(legal_seen, LEGAL.len());
-    assert_eq!(PushStatus::ALL.len() * EVENTS.len(), 96);
+    assert_eq!(PushStatus::ALL.len() * EVENTS.len(), 104);
 }
 
 #[test]
@@ -338,5 +340,14 @@ fn summary_follows_the_precedence_rules() {
             expected,
             "{name}"
         );
+    }
+}
+
+#[test]
+fn a_push_left_pushing_can_only_be_resumed_by_the_worker_not_restarted() {
+    assert_eq!(S::Pushing.apply(&E::Resumed), Ok(S::Pushing));
+    assert!(S::Pushing.apply(&E::Started).is_err());
+    for from in [S::NotPushed, S::Queued, S::Pushed, S::Failed, S::Cancelled] {
+        assert!(from.apply(&E::Resumed).is_err(), "{from}");
     }
 }

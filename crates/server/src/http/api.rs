@@ -30,6 +30,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/synced-products/rematch"),
     ("PUT", "/api/synced-products/{variant_id}"),
     ("DELETE", "/api/synced-products/{variant_id}"),
+    ("POST", "/api/orders/{id}/push"),
+    ("POST", "/api/orders/{id}/push/{source}/retry"),
 ];
 
 /// The JSON API routes.

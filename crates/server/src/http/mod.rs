@@ -10,6 +10,7 @@ mod auth;
 mod billing;
 mod health;
 mod metrics;
+mod push;
 mod sync;
 mod webhooks;
 
@@ -27,7 +28,8 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
             .merge(auth::router())
             .merge(api::router())
             .merge(billing::router())
-            .merge(sync::router());
+            .merge(sync::router())
+            .merge(push::router());
     }
     router.with_state(state)
 }

@@ -1,7 +1,8 @@
 //! What the server does, below HTTP: taking in a webhook ([`intake`]), processing a stored one
 //! ([`process`]: orders in [`orders`], uninstall and privacy in [`compliance`], billing changes in
 //! [`addon`], product changes in [`sync`]), the Order add-on's Plan & Billing operations
-//! ([`addon`]), and connections and synced products with their `rematch` job ([`sync`]). HTTP handlers and
+//! ([`addon`]), connections and synced products with their `rematch` job ([`sync`]), and pushing orders to
+//! source stores exactly once with the `push` job ([`push`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
@@ -9,6 +10,7 @@ pub mod compliance;
 pub mod intake;
 pub mod orders;
 pub mod process;
+pub mod push;
 pub mod sync;
 
 use ordersync_store::StoreError;
