@@ -1,0 +1,443 @@
+//! Pushing orders against shopify-sim over real HTTP: a destination and a source store installed
+//! through OAuth, connected, with a matching SKU and the Order add-on approved in the simulator;
+//! orders placed by a shopper in the destination reach ordersync by webhook, and the merchant's
+//! Push creates exactly one order on the source store, whatever goes wrong in between.
+
+#![allow(clippy::unwrap_used)]
+
+mod auth_support;
+
+use std::time::Duration;
+
+use auth_support::{domain, start, World, NORTHWIND};
+use ordersync_core::PushStatus;
+use ordersync_store::orders::OrderSummary;
+use ordersync_store::pushes::PushRecord;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use shopify_sim::faults::{FaultKind, FaultRule};
+use shopify_sim::merchant::{
+    create_product, place_order, NewProduct, NewVariant, OrderLine, Payment, PlaceOrder,
+};
+use shopify_sim::state::{MailingAddress, Order};
+
+const SOUTHWIND: &str = "southwind.myshopify.com";
+
+/// Creates a one-variant product with `sku`; answers the variant's numeric id.
+fn product(world: &World, shop: &str, sku: &str, price: i64) -> u64 {
+    world.sim.sim.mutate(|w| {
+        let id = create_product(
+            w,
+            shop,
+            NewProduct {
+                title: "Mug".into(),
+                vendor: None,
+                variants: vec![NewVariant {
+                    title: Some("Blue".into()),
+                    sku: Some(sku.into()),
+                    price: Decimal::new(price, 2),
+                    inventory: 50,
+                }],
+            },
+        )
+        .unwrap();
+        w.shop(shop).unwrap().products[&id].variant_ids[0]
+    })
+}
+
+async fn install(world: &World, shop: &str, role: &str) -> String {
+    world.install(shop, "").await;
+    let token = world.session_token(shop);
+    let (status, body) = world
+        .api(
+            "PUT",
+            "/api/store/role",
+            Some(&token),
+            Some(json!({ "role": role })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    token
+}
+
+/// Switches the Order add-on on and approves the charge in the simulator.
+async fn addon_on(world: &World, token: &str) {
+    let (status, waiting) = world.api("POST", "/api/addon", Some(token), None).await;
+    assert_eq!(status, 200, "{waiting}");
+    let confirmation = waiting["confirmation_url"].as_str().unwrap().to_owned();
+    let approved = world
+        .http
+        .post(&confirmation)
+        .form(&[("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    let back = approved.headers()["location"].to_str().unwrap().to_owned();
+    world.get(&back).await;
+    let (_, active) = world.api("GET", "/api/addon", Some(token), None).await;
+    assert_eq!(active["state"], "active", "{active}");
+}
+
+/// A destination (Northwind) connected to a source (Southwind), both selling SKU MUG.
+struct Setup {
+    world: World,
+    dest: String,
+    source_variant: u64,
+}
+
+async fn setup(addon: bool) -> Setup {
+    let world = start().await;
+    world.sim.sim.mutate(|w| {
+        w.add_shop(
+            SOUTHWIND,
+            "Southwind Goods",
+            "owner@southwind.example",
+            "USD",
+        );
+    });
+    let dest = install(&world, NORTHWIND, "destination").await;
+    let src = install(&world, SOUTHWIND, "source").await;
+    product(&world, NORTHWIND, "MUG", 1250);
+    let source_variant = product(&world, SOUTHWIND, "MUG", 900);
+    let (_, key) = world
+        .api("GET", "/api/connection-key", Some(&src), None)
+        .await;
+    let (status, body) = world
+        .api(
+            "POST",
+            "/api/connections",
+            Some(&dest),
+            Some(json!({ "key": key["connection_key"] })),
+        )
+        .await;
+    assert!((200..300).contains(&status), "{body}");
+    for _ in 0..400 {
+        let (_, body) = world
+            .api("GET", "/api/synced-products", Some(&dest), None)
+            .await;
+        if body["rematch_pending"] == false && body["synced"].as_array().map_or(0, Vec::len) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    if addon {
+        addon_on(&world, &dest).await;
+    }
+    Setup {
+        world,
+        dest,
+        source_variant,
+    }
+}
+
+fn checkout(quantity: u32, payment: Payment) -> PlaceOrder {
+    PlaceOrder {
+        email: Some("ada@example.com".into()),
+        phone: None,
+        customer: None,
+        shipping_address: Some(MailingAddress {
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            address1: Some("12 Analytical Row".into()),
+            city: Some("Portland".into()),
+            country: Some("United States".into()),
+            country_code: Some("US".into()),
+            province_code: Some("OR".into()),
+            zip: Some("97201".into()),
+            ..MailingAddress::default()
+        }),
+        billing_address: None,
+        lines: vec![OrderLine {
+            sku: Some("MUG".into()),
+            quantity,
+            ..OrderLine::default()
+        }],
+        shipping_line: Some(("Express".into(), Decimal::new(999, 2))),
+        discount_code: Some(("SAVE1".into(), Decimal::new(100, 2))),
+        payment,
+        note: None,
+        tags: vec![],
+        test: false,
+    }
+}
+
+/// Places an order in the destination and waits until ordersync has taken it in.
+async fn order_placed(world: &World, order: PlaceOrder) -> OrderSummary {
+    let id = world
+        .sim
+        .sim
+        .mutate(|w| place_order(w, NORTHWIND, order).unwrap());
+    let shop = world
+        .store
+        .shop_by_domain(&domain(NORTHWIND))
+        .await
+        .unwrap()
+        .unwrap();
+    let gid = format!("gid://shopify/Order/{id}");
+    for _ in 0..400 {
+        if let Some(o) = world.store.order_by_gid(shop.id, &gid).await.unwrap() {
+            return o;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("order {gid} never taken in");
+}
+
+/// The order's only push once `done` holds.
+async fn push_when(world: &World, order_id: i64, done: impl Fn(&PushRecord) -> bool) -> PushRecord {
+    let mut last = None;
+    for _ in 0..600 {
+        let pushes = world.store.pushes_for_order(order_id).await.unwrap();
+        if let [p] = pushes.as_slice() {
+            if done(p) {
+                return p.clone();
+            }
+        }
+        last = Some(pushes);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("push never settled: {last:?}");
+}
+
+/// The source store's orders carrying `tag`.
+fn source_orders_tagged(world: &World, tag: &str) -> Vec<Order> {
+    world.sim.sim.mutate(|w| {
+        w.shop(SOUTHWIND)
+            .unwrap()
+            .orders
+            .values()
+            .filter(|o| o.tags.iter().any(|t| t == tag))
+            .cloned()
+            .collect()
+    })
+}
+
+async fn push(world: &World, token: &str, order_id: i64, body: Value) -> (u16, Value) {
+    world
+        .api(
+            "POST",
+            &format!("/api/orders/{order_id}/push"),
+            Some(token),
+            Some(body),
+        )
+        .await
+}
+
+async fn kinds(world: &World, order_id: i64) -> Vec<String> {
+    world
+        .store
+        .order_history(order_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_double_clicked_push_creates_exactly_one_source_order_with_the_plan() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(2, Payment::Paid)).await;
+    let body = json!({ "source": SOUTHWIND });
+    let (first, second) = tokio::join!(
+        push(w, &s.dest, order.id, body.clone()),
+        push(w, &s.dest, order.id, body.clone())
+    );
+    assert_eq!(first.0, 202, "{}", first.1);
+    assert_eq!(second.0, 202, "{}", second.1);
+    let queued: Vec<bool> = [&first.1, &second.1]
+        .iter()
+        .map(|b| b["queued_now"].as_bool().unwrap())
+        .collect();
+    assert_eq!(queued.iter().filter(|q| **q).count(), 1, "{queued:?}");
+
+    let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
+    let tag = format!("ordersync-{}", pushed.push_key);
+    let created = source_orders_tagged(w, &tag);
+    assert_eq!(created.len(), 1, "exactly one source order");
+    let o = &created[0];
+    assert_eq!(Some(o.name.clone()), pushed.source_order_name);
+    assert_eq!(o.line_items.len(), 1);
+    assert_eq!(o.line_items[0].variant_id, Some(s.source_variant));
+    assert_eq!(o.line_items[0].quantity, 2);
+    assert!(
+        o.tags.contains(&"Northwind Supply".to_owned()),
+        "{:?}",
+        o.tags
+    );
+    assert!(o
+        .tags
+        .contains(&format!("Order {}", order.order.name.as_str())));
+    assert_eq!(
+        o.note.as_deref(),
+        Some(
+            format!(
+                "Order {} from Northwind Supply, pushed by ordersync.",
+                order.order.name.as_str()
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(o.email.as_deref(), Some("ada@example.com"));
+    assert!(o.discount_codes.is_empty(), "no discount codes");
+    assert_eq!(o.shipping_lines.len(), 1);
+    assert_eq!(
+        o.shipping_lines[0].title, "Shipping",
+        "not the shopper's Express"
+    );
+    assert_eq!(o.shipping_lines[0].price, Decimal::ZERO);
+    assert_eq!(pushed.lines.len(), 1);
+    assert_eq!(pushed.shipping_fee.as_deref(), Some("0.00"));
+
+    // Pushing again is refused: it is done.
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 409, "{body}");
+    let history = kinds(w, order.id).await;
+    for k in ["push_queued", "push_started", "push_created"] {
+        assert!(history.iter().any(|h| h == k), "{k} in {history:?}");
+    }
+    w.sim.sim.faults().clear(None);
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_order_create_still_gives_one_source_order_found_by_tag() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(1, Payment::Paid)).await;
+    w.sim.sim.faults().add(FaultRule {
+        id: 0,
+        shop: Some(SOUTHWIND.into()),
+        operation: Some("orderCreate".into()),
+        fault: FaultKind::CommitThenLose,
+        times: Some(1),
+        probability: None,
+    });
+    let (status, body) = push(
+        w,
+        &s.dest,
+        order.id,
+        json!({ "source": SOUTHWIND, "shipping_fee": "7.50" }),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
+    let created = source_orders_tagged(w, &format!("ordersync-{}", pushed.push_key));
+    assert_eq!(
+        created.len(),
+        1,
+        "the retry found the order instead of creating another"
+    );
+    assert_eq!(created[0].shipping_lines[0].price, Decimal::new(750, 2));
+    assert_eq!(
+        Some(created[0].id.to_string()),
+        pushed
+            .source_order_gid
+            .as_deref()
+            .and_then(|g| g.rsplit('/').next())
+            .map(str::to_owned)
+    );
+    let history = kinds(w, order.id).await;
+    assert!(
+        history.iter().any(|h| h == "push_outcome_unknown"),
+        "{history:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_order_fails_with_the_reason_and_retry_works_after_the_fix() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(1, Payment::Paid)).await;
+    // The supplier deletes the variant: Shopify refuses the order.
+    let variant = w.sim.sim.mutate(|world| {
+        world
+            .shop_mut(SOUTHWIND)
+            .unwrap()
+            .variants
+            .remove(&s.source_variant)
+            .unwrap()
+    });
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    let failed = push_when(w, order.id, |p| p.status == PushStatus::Failed).await;
+    let reason = failed.status_reason.clone().unwrap();
+    assert!(
+        reason.contains(SOUTHWIND) && reason.contains("refused"),
+        "{reason}"
+    );
+    assert!(source_orders_tagged(w, &format!("ordersync-{}", failed.push_key)).is_empty());
+
+    w.sim.sim.mutate(|world| {
+        world
+            .shop_mut(SOUTHWIND)
+            .unwrap()
+            .variants
+            .insert(s.source_variant, variant);
+    });
+    let (status, body) = w
+        .api(
+            "POST",
+            &format!("/api/orders/{}/push/{SOUTHWIND}/retry", order.id),
+            Some(&s.dest),
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
+    assert_eq!(pushed.status_reason, None);
+    assert_eq!(
+        source_orders_tagged(w, &format!("ordersync-{}", pushed.push_key)).len(),
+        1
+    );
+    assert!(kinds(w, order.id).await.iter().any(|k| k == "push_retried"));
+}
+
+#[tokio::test]
+async fn without_the_add_on_or_for_an_ineligible_order_nothing_is_created() {
+    let s = setup(false).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(1, Payment::Paid)).await;
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    let failed = push_when(w, order.id, |p| p.status == PushStatus::Failed).await;
+    assert!(failed
+        .status_reason
+        .unwrap()
+        .contains("Order add-on is not active"));
+
+    addon_on(w, &s.dest).await;
+    let unpaid = order_placed(w, checkout(1, Payment::Pending)).await;
+    assert!(!unpaid.eligible);
+    let (status, body) = push(w, &s.dest, unpaid.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    let refused = push_when(w, unpaid.id, |p| p.status == PushStatus::Failed).await;
+    assert!(refused.status_reason.unwrap().contains("can't be pushed"));
+    let any = w
+        .sim
+        .sim
+        .mutate(|world| world.shop(SOUTHWIND).unwrap().orders.len());
+    assert_eq!(any, 0, "nothing was created on the source store");
+
+    // Bad input names the field.
+    let (status, body) = push(
+        w,
+        &s.dest,
+        order.id,
+        json!({ "source": SOUTHWIND, "shipping_fee": "-2" }),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("`shipping_fee`"),
+        "{body}"
+    );
+    let (status, body) = push(
+        w,
+        &s.dest,
+        order.id,
+        json!({ "source": "nowhere.myshopify.com" }),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+}
