@@ -94,6 +94,8 @@ async fn another_shop_sees_nothing_of_the_first() {
         |method, path| match (method, path) {
             ("PUT", "/api/store/role") => Some(json!({"role": "source"})),
             ("POST", "/api/connections") => Some(json!({"key": "NOT-A-KEY"})),
+            ("PUT", "/api/settings/push") => Some(json!({})),
+            ("PUT", "/api/settings/auto-push") => Some(json!({"enabled": false})),
             ("PUT", _) => Some(json!({"source": NORTHWIND, "source_variant_id": 1})),
             _ => None,
         },

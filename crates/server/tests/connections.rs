@@ -432,6 +432,8 @@ async fn another_store_sees_and_changes_nothing_of_the_first() {
         |method, path| match (method, path) {
             ("PUT", "/api/store/role") => Some(json!({"role": "destination"})),
             ("POST", "/api/connections") => Some(json!({"key": "NOT-A-KEY"})),
+            ("PUT", "/api/settings/push") => Some(json!({})),
+            ("PUT", "/api/settings/auto-push") => Some(json!({"enabled": false})),
             ("PUT", _) => Some(json!({"source": EASTWIND, "source_variant_id": 1})),
             _ => None,
         },

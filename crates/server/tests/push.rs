@@ -441,3 +441,113 @@ async fn without_the_add_on_or_for_an_ineligible_order_nothing_is_created() {
     .await;
     assert_eq!(status, 404, "{body}");
 }
+
+#[tokio::test]
+async fn settings_are_validated_and_auto_push_pushes_a_new_paid_order_without_a_click() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let (status, defaults) = w
+        .api("GET", "/api/settings/push", Some(&s.dest), None)
+        .await;
+    assert_eq!(status, 200, "{defaults}");
+    assert_eq!(defaults["auto_push"], false);
+
+    // Bad input is refused naming the field, and nothing is saved.
+    let bad_email = json!({ "contact": { "method": "custom", "email": "not an email" } });
+    let (status, body) = w
+        .api("PUT", "/api/settings/push", Some(&s.dest), Some(bad_email))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("contact"),
+        "{body}"
+    );
+    let negative = json!({ "shipping_rules": [{ "title": "Flat", "fee": "-1.00" }] });
+    let (status, body) = w
+        .api("PUT", "/api/settings/push", Some(&s.dest), Some(negative))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("shipping_rules"),
+        "{body}"
+    );
+
+    // A shipping rule and the customer email replaced by a custom one.
+    let settings = json!({
+        "contact": { "method": "custom", "email": "orders@northwind.example" },
+        "shipping_rules": [{ "title": "Flat rate", "fee": "4.25" }],
+    });
+    let (status, saved) = w
+        .api("PUT", "/api/settings/push", Some(&s.dest), Some(settings))
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["auto_push"], false);
+
+    // Before the toggle, a new order waits for a click.
+    let waiting = order_placed(w, checkout(1, Payment::Paid)).await;
+    let (status, on) = w
+        .api(
+            "PUT",
+            "/api/settings/auto-push",
+            Some(&s.dest),
+            Some(json!({ "enabled": true })),
+        )
+        .await;
+    assert_eq!(status, 200, "{on}");
+    assert_eq!(on["auto_push"], true);
+    assert_eq!(
+        on["shipping_rules"][0]["title"], "Flat rate",
+        "other settings kept"
+    );
+
+    let auto = order_placed(w, checkout(3, Payment::Paid)).await;
+    let pushed = push_when(w, auto.id, |p| p.status == PushStatus::Pushed).await;
+    let created = source_orders_tagged(w, &format!("ordersync-{}", pushed.push_key));
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].line_items[0].quantity, 3);
+    assert_eq!(
+        created[0].email.as_deref(),
+        Some("orders@northwind.example")
+    );
+    assert_eq!(created[0].shipping_lines[0].title, "Flat rate");
+    assert_eq!(created[0].shipping_lines[0].price, Decimal::new(425, 2));
+    let history = w.store.order_history(auto.id).await.unwrap();
+    assert!(history
+        .iter()
+        .any(|e| e.kind == "push_queued" && e.actor == "auto push"));
+
+    // An unpaid order is not eligible and is never pushed; the earlier order still waits.
+    // (Auto push queues in the intake transaction: once the order is stored, so would its push be.)
+    let unpaid = order_placed(w, checkout(1, Payment::Pending)).await;
+    assert!(w
+        .store
+        .pushes_for_order(unpaid.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(w
+        .store
+        .pushes_for_order(waiting.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let total = w
+        .sim
+        .sim
+        .mutate(|world| world.shop(SOUTHWIND).unwrap().orders.len());
+    assert_eq!(
+        total, 1,
+        "only the auto-pushed order reached the source store"
+    );
+}
+
+#[tokio::test]
+async fn another_store_cannot_push_this_stores_order() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(1, Payment::Paid)).await;
+    let intruder = install(w, auth_support::EASTWIND, "destination").await;
+    let (status, body) = push(w, &intruder, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(w.store.pushes_for_order(order.id).await.unwrap().is_empty());
+}

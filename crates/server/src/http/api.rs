@@ -32,6 +32,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/synced-products/{variant_id}"),
     ("POST", "/api/orders/{id}/push"),
     ("POST", "/api/orders/{id}/push/{source}/retry"),
+    ("GET", "/api/settings/push"),
+    ("PUT", "/api/settings/push"),
+    ("PUT", "/api/settings/auto-push"),
 ];
 
 /// The JSON API routes.

@@ -1,24 +1,29 @@
-//! Pushing orders, as JSON routes authenticated by a session token: `POST /api/orders/{id}/push`
-//! and `POST /api/orders/{id}/push/{source}/retry`. Each handler parses, calls
-//! [`crate::service::push::request_push`] and maps the result. See `docs/push.md`.
+//! Pushing orders and Order Push Settings, as JSON routes authenticated by a session token:
+//! `POST /api/orders/{id}/push`, `POST /api/orders/{id}/push/{source}/retry`,
+//! `GET|PUT /api/settings/push` and `PUT /api/settings/auto-push`. Each handler parses, calls one
+//! service function ([`crate::service::push`], [`crate::service::settings`]) and maps the result.
+//! See `docs/push.md`.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::auth::session::SessionShop;
 use crate::service::push::{request_push, PushError, PushRequested};
+use crate::service::settings::{self, SettingsServiceError};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/orders/{id}/push", post(push))
         .route("/api/orders/{id}/push/{source}/retry", post(retry))
+        .route("/api/settings/push", get(get_settings).put(put_settings))
+        .route("/api/settings/auto-push", put(auto_push))
 }
 
 fn error(e: &PushError) -> Response {
@@ -36,6 +41,11 @@ fn error(e: &PushError) -> Response {
         e.to_string()
     };
     (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// An order id from the path; anything else names no order (404).
+fn order_id(text: &str) -> Option<i64> {
+    text.parse().ok()
 }
 
 fn answer(state: &AppState, r: &PushRequested) -> Response {
@@ -62,18 +72,15 @@ struct PushBody {
 async fn push(
     State(state): State<AppState>,
     SessionShop(shop): SessionShop,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     body: Result<Json<PushBody>, JsonRejection>,
 ) -> Response {
+    let Some(id) = order_id(&id) else {
+        return error(&PushError::OrderNotFound);
+    };
     let Json(body) = match body {
         Ok(b) => b,
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({ "error": format!("invalid body: {}", e.body_text()) })),
-            )
-                .into_response()
-        }
+        Err(e) => return bad_body(&e),
     };
     let actor = format!("merchant of {}", shop.shop.domain);
     match request_push(
@@ -95,11 +102,79 @@ async fn push(
 async fn retry(
     State(state): State<AppState>,
     SessionShop(shop): SessionShop,
-    Path((id, source)): Path<(i64, String)>,
+    Path((id, source)): Path<(String, String)>,
 ) -> Response {
+    let Some(id) = order_id(&id) else {
+        return error(&PushError::OrderNotFound);
+    };
     let actor = format!("merchant of {}", shop.shop.domain);
     match request_push(&state.store, &shop, id, &source, None, true, &actor).await {
         Ok(r) => answer(&state, &r),
         Err(e) => error(&e),
+    }
+}
+
+fn settings_answer(
+    result: Result<ordersync_core::OrderPushSettings, SettingsServiceError>,
+) -> Response {
+    let e = match result {
+        Ok(s) => return Json(s).into_response(),
+        Err(e) => e,
+    };
+    let status = match e {
+        SettingsServiceError::NotDestination => StatusCode::FORBIDDEN,
+        SettingsServiceError::BadInput { .. } => StatusCode::BAD_REQUEST,
+        SettingsServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let message = if status.is_server_error() {
+        tracing::error!(error = %e, "settings request failed");
+        "something went wrong on our side; try again".to_owned()
+    } else {
+        e.to_string()
+    };
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn bad_body(e: &JsonRejection) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "error": format!("invalid body: {}", e.body_text()) })),
+    )
+        .into_response()
+}
+
+async fn get_settings(State(state): State<AppState>, SessionShop(shop): SessionShop) -> Response {
+    settings_answer(settings::push_settings(&state.store, &shop).await)
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    SessionShop(shop): SessionShop,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Response {
+    match body {
+        Ok(Json(body)) => {
+            settings_answer(settings::save_push_settings(&state.store, &shop, &body).await)
+        }
+        Err(e) => bad_body(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutoPushBody {
+    enabled: bool,
+}
+
+async fn auto_push(
+    State(state): State<AppState>,
+    SessionShop(shop): SessionShop,
+    body: Result<Json<AutoPushBody>, JsonRejection>,
+) -> Response {
+    match body {
+        Ok(Json(body)) => {
+            settings_answer(settings::set_auto_push(&state.store, &shop, body.enabled).await)
+        }
+        Err(e) => bad_body(&e),
     }
 }

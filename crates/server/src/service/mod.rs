@@ -2,7 +2,8 @@
 //! ([`process`]: orders in [`orders`], uninstall and privacy in [`compliance`], billing changes in
 //! [`addon`], product changes in [`sync`]), the Order add-on's Plan & Billing operations
 //! ([`addon`]), connections and synced products with their `rematch` job ([`sync`]), and pushing orders to
-//! source stores exactly once with the `push` job ([`push`]). HTTP handlers and
+//! source stores exactly once with the `push` job ([`push`]) under the Order Push Settings
+//! ([`settings`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
@@ -11,6 +12,7 @@ pub mod intake;
 pub mod orders;
 pub mod process;
 pub mod push;
+pub mod settings;
 pub mod sync;
 
 use ordersync_store::StoreError;

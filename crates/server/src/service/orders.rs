@@ -2,6 +2,8 @@
 //! against the shop's synced catalog, file the order under its list status (from its pushes and
 //! the source stores it routes to), store it (an older state never replaces a newer one) and
 //! write what changed to the order's history, all in one transaction with the job's completion.
+//! When the store's Auto push is on (and its Order add-on active), an eligible order's pushes
+//! to its source stores are queued in that same transaction (after `hold_minutes`).
 
 use ordersync_core::{evaluate, route, status::summarize, Eligibility, ShopDomain, StoreRole};
 use ordersync_shopify::payload::parse_order;
@@ -13,6 +15,7 @@ use ordersync_store::{Store, UnixMillis};
 use serde_json::json;
 
 use super::process::{finish, JobRef};
+use super::push;
 use super::ProcessError;
 
 /// The shop a receipt names, which must be known to ordersync and have the app installed.
@@ -58,7 +61,13 @@ pub async fn ingest(
     let order = parse_order(&receipt.body).map_err(|e| ProcessError::Final(e.to_string()))?;
     let catalog = store.synced_catalog(shop.id).await?;
     let eligibility = evaluate(&order, &catalog);
-    let expected_sources = route(&order, &catalog).per_source.len();
+    let routing = route(&order, &catalog);
+    let expected_sources = routing.per_source.len();
+    let auto = if eligibility.is_eligible() {
+        push::auto_push_targets(store, &shop, &routing.source_shops(), now).await?
+    } else {
+        None
+    };
     let previous = store.order_by_gid(shop.id, order.id.as_str()).await?;
     let pushes = match &previous {
         Some(p) => store
@@ -137,6 +146,18 @@ pub async fn ingest(
         )
         .await?;
     }
-    tracing::info!(shop = %shop.shop.domain, order = %order.name.as_str(), outcome = ?outcome, eligible = eligibility.is_eligible(), "order taken in");
-    finish(tx, receipt, job, Some(order.id.as_str()), now).await
+    let mut auto_queued = 0;
+    if let (Some((targets, run_at)), false) = (&auto, matches!(outcome, UpsertOutcome::Stale(_))) {
+        let order_ref = push::OrderRef {
+            id: outcome.id(),
+            gid: &order.id,
+        };
+        auto_queued = push::queue_auto(&mut tx, &shop, order_ref, targets, *run_at, now).await?;
+    }
+    tracing::info!(shop = %shop.shop.domain, order = %order.name.as_str(), outcome = ?outcome, eligible = eligibility.is_eligible(), auto_queued, "order taken in");
+    finish(tx, receipt, job, Some(order.id.as_str()), now).await?;
+    if auto_queued > 0 {
+        push::refresh_list_status(store, shop.id, outcome.id()).await?;
+    }
+    Ok(())
 }
