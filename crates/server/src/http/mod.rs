@@ -33,3 +33,30 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
     }
     router.with_state(state)
 }
+
+/// 400 for a JSON body that does not parse, naming what serde found wrong.
+pub(crate) fn bad_body(e: &axum::extract::rejection::JsonRejection) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::BAD_REQUEST,
+        axum::Json(serde_json::json!({ "error": format!("invalid body: {}", e.body_text()) })),
+    )
+        .into_response()
+}
+
+/// A JSON error answer: the error's own words for a 4xx; for a 5xx the detail is logged (with
+/// `what` failed) and the caller only reads that something went wrong.
+pub(crate) fn error_answer(
+    status: axum::http::StatusCode,
+    error: &dyn std::fmt::Display,
+    what: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let message = if status.is_server_error() {
+        tracing::error!(error = %error, "{what} failed");
+        "something went wrong on our side; try again".to_owned()
+    } else {
+        error.to_string()
+    };
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+}

@@ -34,13 +34,7 @@ fn error(e: &PushError) -> Response {
         PushError::AlreadyDone(_) | PushError::NotFailed(_) => StatusCode::CONFLICT,
         PushError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let message = if status.is_server_error() {
-        tracing::error!(error = %e, "push request failed");
-        "something went wrong on our side; try again".to_owned()
-    } else {
-        e.to_string()
-    };
-    (status, Json(json!({ "error": message }))).into_response()
+    super::error_answer(status, e, "push request")
 }
 
 /// An order id from the path; anything else names no order (404).
@@ -80,7 +74,7 @@ async fn push(
     };
     let Json(body) = match body {
         Ok(b) => b,
-        Err(e) => return bad_body(&e),
+        Err(e) => return super::bad_body(&e),
     };
     let actor = format!("merchant of {}", shop.shop.domain);
     match request_push(
@@ -126,21 +120,7 @@ fn settings_answer(
         SettingsServiceError::BadInput { .. } => StatusCode::BAD_REQUEST,
         SettingsServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let message = if status.is_server_error() {
-        tracing::error!(error = %e, "settings request failed");
-        "something went wrong on our side; try again".to_owned()
-    } else {
-        e.to_string()
-    };
-    (status, Json(json!({ "error": message }))).into_response()
-}
-
-fn bad_body(e: &JsonRejection) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "error": format!("invalid body: {}", e.body_text()) })),
-    )
-        .into_response()
+    super::error_answer(status, &e, "settings request")
 }
 
 async fn get_settings(State(state): State<AppState>, SessionShop(shop): SessionShop) -> Response {
@@ -156,7 +136,7 @@ async fn put_settings(
         Ok(Json(body)) => {
             settings_answer(settings::save_push_settings(&state.store, &shop, &body).await)
         }
-        Err(e) => bad_body(&e),
+        Err(e) => super::bad_body(&e),
     }
 }
 
@@ -175,6 +155,6 @@ async fn auto_push(
         Ok(Json(body)) => {
             settings_answer(settings::set_auto_push(&state.store, &shop, body.enabled).await)
         }
-        Err(e) => bad_body(&e),
+        Err(e) => super::bad_body(&e),
     }
 }

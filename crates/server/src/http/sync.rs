@@ -45,21 +45,7 @@ fn error(e: &SyncError) -> Response {
         }
         SyncError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let message = if status.is_server_error() {
-        tracing::error!(error = %e, "connections request failed");
-        "something went wrong on our side; try again".to_owned()
-    } else {
-        e.to_string()
-    };
-    (status, Json(json!({ "error": message }))).into_response()
-}
-
-fn bad_body(e: &JsonRejection) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "error": format!("invalid body: {}", e.body_text()) })),
-    )
-        .into_response()
+    super::error_answer(status, &e, "connections request")
 }
 
 fn store_json(s: &ShopRecord) -> Value {
@@ -106,7 +92,7 @@ async fn connect(
 ) -> Response {
     let Json(body) = match body {
         Ok(body) => body,
-        Err(e) => return bad_body(&e),
+        Err(e) => return super::bad_body(&e),
     };
     match sync::connect(&state.store, &shop, &body.key, UnixMillis::now()).await {
         Ok(source) => {
@@ -192,7 +178,7 @@ async fn link(
 ) -> Response {
     let Json(body) = match body {
         Ok(body) => body,
-        Err(e) => return bad_body(&e),
+        Err(e) => return super::bad_body(&e),
     };
     // Ids are accepted as gids or numbers, in JSON strings or numbers.
     let source_variant = match &body.source_variant_id {
