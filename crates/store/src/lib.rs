@@ -15,6 +15,7 @@
 //! | [`addon`] | the Order add-on per shop: status, Shopify charge, times; whether orders may be pushed |
 //! | [`orders`] | destination orders (raw payload kept) and the Orders tab list query |
 //! | [`pushes`] | one push per destination order and source store, its lines and status |
+//! | [`fulfillments`] | shipments brought back from source stores: source state, destination fulfillment, what was applied |
 //! | [`events`] | the append-only history of each order |
 //! | [`webhooks`] | webhook receipts (raw body, dedupe key) and the job that processes each |
 //! | [`compliance`] | customer data records, redacting a customer, erasing a shop, stopping a shop's jobs |
@@ -31,6 +32,7 @@ pub mod connections;
 pub mod db;
 mod error;
 pub mod events;
+pub mod fulfillments;
 pub mod jobs;
 pub mod matching;
 pub mod orders;

@@ -6,6 +6,7 @@
 mod addon;
 mod auth;
 mod fixtures;
+mod fulfillments;
 mod harness;
 mod jobs;
 mod matching;
