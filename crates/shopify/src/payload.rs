@@ -1,6 +1,11 @@
 //! Shopify's REST-shaped webhook bodies, parsed into domain types. Shapes follow the 2026-07
 //! webhook payloads (see `tests/fixtures/webhooks/`); every error names the field that failed.
 
+mod fulfillment;
 mod order;
 
+pub use fulfillment::{
+    parse_fulfillment, parse_order_cancellation, FulfillmentLinePayload, FulfillmentPayload,
+    FulfillmentPayloadError, OrderCancellationPayload,
+};
 pub use order::{parse_order, OrderPayloadError};

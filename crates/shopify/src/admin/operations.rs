@@ -94,7 +94,7 @@ operation!(
     252
 );
 operation!(ORDERS, "Orders", "orders.graphql", false, 52);
-operation!(ORDER, "Order", "order.graphql", false, 640);
+operation!(ORDER, "Order", "order.graphql", false, 950);
 operation!(
     ORDER_CREATE,
     "OrderCreate",
@@ -392,7 +392,8 @@ impl ShopApi {
         Ok(data.orders)
     }
 
-    /// An order with its lines, fulfillment orders and fulfillments; `None` when it does not exist.
+    /// An order with its lines, fulfillment orders and fulfillments (with the lines each ships);
+    /// `None` when it does not exist.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, AdminError> {
         let data: OrderData = self.execute(&ORDER, &json!({ "id": id }), none).await?;
         Ok(data.order)

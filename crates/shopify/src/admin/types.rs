@@ -237,13 +237,16 @@ pub struct Order {
     pub updated_at: String,
     /// ISO 8601, when cancelled.
     pub cancelled_at: Option<String>,
+    /// Why it was cancelled (`CUSTOMER`, `INVENTORY`, …), when it was.
+    #[serde(default)]
+    pub cancel_reason: Option<String>,
     /// Shop currency of the order.
     pub currency_code: String,
     /// Line items (first 50).
     pub line_items: Nodes<LineItem>,
     /// Fulfillment orders (first 5).
     pub fulfillment_orders: Nodes<FulfillmentOrder>,
-    /// Shipments (first 10).
+    /// Shipments (first 50).
     pub fulfillments: Vec<Fulfillment>,
 }
 
@@ -301,9 +304,39 @@ pub struct Fulfillment {
     pub id: String,
     /// `SUCCESS`, `CANCELLED`, …
     pub status: String,
+    /// e.g. `#1001.1` (when selected).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// ISO 8601 (when selected).
+    #[serde(default)]
+    pub updated_at: Option<String>,
     /// Tracking numbers with their carrier and URL (empty when not selected).
     #[serde(default)]
     pub tracking_info: Vec<TrackingInfo>,
+    /// The order lines it ships (first 50; `None` when not selected).
+    #[serde(default)]
+    pub fulfillment_line_items: Option<Nodes<FulfillmentLineItem>>,
+}
+
+/// Units of one order line in a shipment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FulfillmentLineItem {
+    /// Units shipped (Shopify may leave it null for a removed line).
+    pub quantity: Option<i64>,
+    /// The order line.
+    pub line_item: ShippedLineItem,
+}
+
+/// The order line of a shipment line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ShippedLineItem {
+    /// `gid://shopify/LineItem/…`.
+    pub id: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// The variant, when it still exists.
+    pub variant: Option<IdRef>,
 }
 
 /// One tracking number.
