@@ -2,7 +2,7 @@
 //! each job's kind, and records the outcome: a handler completes its job in its own transaction;
 //! a retryable failure goes back to the queue with the store's [`RetryPolicy`]; a final one is
 //! dead at once. Webhook jobs of one claim run in arrival order; other jobs (`register_webhooks`,
-//! `rematch`, `push`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
+//! `rematch`, `push`, `sync_fulfillments`, `reconcile_pushes`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
 //! jobs other processes enqueued. Each job runs in its own task, so a panicking or hanging job
 //! (bounded by the lease) fails that job only, never the worker.
 
@@ -18,6 +18,9 @@ use tokio::task::JoinSet;
 
 use crate::config::WorkerConfig;
 use crate::metrics::{inc, Metrics};
+use crate::service::fulfillment::{
+    run_reconcile, run_sync_fulfillments, RECONCILE_PUSHES_JOB_KIND, SYNC_FULFILLMENTS_JOB_KIND,
+};
 use crate::service::process::{run_webhook_job, Processed};
 use crate::service::push::{run_push, PUSH_JOB_KIND};
 use crate::service::sync::{run_rematch, REMATCH_JOB_KIND};
@@ -255,6 +258,20 @@ async fn handle(
             Ok(()) => Ok(Handled::Done),
             Err(e) => Err(JobFailure {
                 retryable: e.is_retryable(),
+                error: e.to_string(),
+            }),
+        },
+        SYNC_FULFILLMENTS_JOB_KIND => match run_sync_fulfillments(store, auth, job, owner).await {
+            Ok(()) => Ok(Handled::Done),
+            Err(e) => Err(JobFailure {
+                retryable: e.is_retryable(),
+                error: e.to_string(),
+            }),
+        },
+        RECONCILE_PUSHES_JOB_KIND => match run_reconcile(store, job, owner).await {
+            Ok(_) => Ok(Handled::Done),
+            Err(e) => Err(JobFailure {
+                retryable: true,
                 error: e.to_string(),
             }),
         },

@@ -457,6 +457,19 @@ impl Store {
         Ok(rows.into_iter().map(|(g,)| g).collect())
     }
 
+    /// The destination store of a push's order.
+    pub async fn destination_of_push(&self, push_id: i64) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = with_pool!(self, |c| {
+            sqlx::query_as(
+                "SELECT o.shop_id FROM pushes p JOIN destination_orders o ON o.id = p.order_id WHERE p.id = $1",
+            )
+            .bind(push_id)
+            .fetch_optional(c)
+            .await?
+        });
+        Ok(row.map(|(id,)| id))
+    }
+
     /// The push that created `source_order_gid` on the source store `source_shop_id`, if any.
     pub async fn push_by_source_order(
         &self,

@@ -3,11 +3,13 @@
 //! [`addon`], product changes in [`sync`]), the Order add-on's Plan & Billing operations
 //! ([`addon`]), connections and synced products with their `rematch` job ([`sync`]), and pushing orders to
 //! source stores exactly once with the `push` job ([`push`]) under the Order Push Settings
-//! ([`settings`]). HTTP handlers and
+//! ([`settings`]), and bringing shipments, tracking and source cancellations back with the
+//! `sync_fulfillments` and `reconcile_pushes` jobs ([`fulfillment`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
 pub mod compliance;
+pub mod fulfillment;
 pub mod intake;
 pub mod orders;
 pub mod process;

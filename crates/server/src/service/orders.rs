@@ -55,8 +55,9 @@ pub async fn ingest(
 ) -> Result<(), ProcessError> {
     let shop = installed_shop(store, receipt).await?;
     if shop.shop.role != StoreRole::Destination {
-        // A source store's own orders are not pushed anywhere.
-        return finish(store.begin().await?, receipt, job, None, now).await;
+        // A source store's orders are not pushed anywhere; the ones ordersync pushed there may
+        // have been cancelled by the supplier.
+        return super::fulfillment::source_order_changed(store, &shop, receipt, job, now).await;
     }
     let order = parse_order(&receipt.body).map_err(|e| ProcessError::Final(e.to_string()))?;
     let catalog = store.synced_catalog(shop.id).await?;

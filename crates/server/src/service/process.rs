@@ -8,7 +8,7 @@ use ordersync_store::jobs::Job;
 use ordersync_store::webhooks::{ReceiptStatus, WebhookReceipt};
 use ordersync_store::{Store, Tx, UnixMillis};
 
-use super::{addon, compliance, orders, sync, ProcessError};
+use super::{addon, compliance, fulfillment, orders, sync, ProcessError};
 
 /// Which job is being run, by whom: what finishing it needs.
 #[derive(Debug, Clone)]
@@ -86,6 +86,9 @@ pub async fn run_webhook_job(
         }
         "products/create" | "products/update" => {
             sync::product_changed(store, &receipt, &job_ref, now).await
+        }
+        "fulfillments/create" | "fulfillments/update" => {
+            fulfillment::fulfillment_changed(store, &receipt, &job_ref, now).await
         }
         "app/uninstalled" => compliance::app_uninstalled(store, &receipt, &job_ref, now).await,
         "customers/data_request" => compliance::data_request(store, &receipt, &job_ref, now).await,
