@@ -176,12 +176,16 @@ fn count(history: &[String], kind: &str) -> usize {
 async fn two_partial_shipments_reach_the_destination_with_their_lines_and_tracking() {
     let p = pushed(3).await;
     let w = &p.s.world;
-    let dest_line = w.sim.sim.mutate(|w| {
-        w.shop(NORTHWIND).unwrap().orders[&p.dest_order].line_items[0].id
-    });
+    let dest_line = w
+        .sim
+        .sim
+        .mutate(|w| w.shop(NORTHWIND).unwrap().orders[&p.dest_order].line_items[0].id);
 
     ship(w, p.source_order, 1, tracking("UPS", &["1Z001", "1Z002"]));
-    let push = push_when(w, p.order.id, |x| x.status == PushStatus::PartiallyFulfilled).await;
+    let push = push_when(w, p.order.id, |x| {
+        x.status == PushStatus::PartiallyFulfilled
+    })
+    .await;
     assert_eq!(push.lines[0].fulfilled_quantity, 1);
     let first = dest_when(w, p.dest_order, |f| f.len() == 1).await;
     let f = &first[0];
@@ -190,14 +194,14 @@ async fn two_partial_shipments_reach_the_destination_with_their_lines_and_tracki
     assert_eq!(f.line_items[0].line_item_id, dest_line);
     assert_eq!(f.line_items[0].quantity, 1);
     assert_eq!(numbers(f), vec!["1Z001", "1Z002"]);
-    assert!(f.tracking.iter().all(|t| t.company.as_deref() == Some("UPS")));
+    assert!(f
+        .tracking
+        .iter()
+        .all(|t| t.company.as_deref() == Some("UPS")));
     let urls: Vec<_> = f.tracking.iter().filter_map(|t| t.url.clone()).collect();
     assert_eq!(
         urls,
-        vec![
-            "https://track.example/1Z001",
-            "https://track.example/1Z002"
-        ]
+        vec!["https://track.example/1Z001", "https://track.example/1Z002"]
     );
     assert!(f.notify_customer, "notify customer defaults to on");
 
@@ -210,15 +214,28 @@ async fn two_partial_shipments_reach_the_destination_with_their_lines_and_tracki
     assert_eq!(second.line_items[0].quantity, 2);
     assert_eq!(numbers(second), vec!["JD77"]);
     assert_eq!(second.tracking[0].company.as_deref(), Some("DHL"));
-    assert_eq!(numbers(&both[0]), vec!["1Z001", "1Z002"], "first one unchanged");
+    assert_eq!(
+        numbers(&both[0]),
+        vec!["1Z001", "1Z002"],
+        "first one unchanged"
+    );
 
     syncs_done(w).await;
     let history = kinds(w, p.order.id).await;
     assert_eq!(count(&history, "shipment_created"), 2, "{history:?}");
     assert_eq!(count(&history, "source_shipped"), 2, "{history:?}");
-    assert_eq!(count(&history, "push_partially_fulfilled"), 1, "{history:?}");
+    assert_eq!(
+        count(&history, "push_partially_fulfilled"),
+        1,
+        "{history:?}"
+    );
     assert_eq!(count(&history, "push_fulfilled"), 1, "{history:?}");
-    let order = w.store.order(p.order.shop_id, p.order.id).await.unwrap().unwrap();
+    let order = w
+        .store
+        .order(p.order.shop_id, p.order.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(order.list_status, OrderListStatus::Fulfilled);
 }
 
@@ -249,7 +266,11 @@ async fn tracking_added_after_the_shipment_updates_the_destination_shipment() {
     assert_eq!(tracked[0].tracking[0].company.as_deref(), Some("FedEx"));
     syncs_done(w).await;
     let history = kinds(w, p.order.id).await;
-    assert_eq!(count(&history, "shipment_tracking_updated"), 1, "{history:?}");
+    assert_eq!(
+        count(&history, "shipment_tracking_updated"),
+        1,
+        "{history:?}"
+    );
     assert_eq!(count(&history, "shipment_created"), 1, "{history:?}");
 }
 
@@ -295,7 +316,10 @@ async fn duplicate_webhook_deliveries_change_nothing() {
         probability: None,
     });
     ship(w, p.source_order, 1, tracking("UPS", &["1ZA"]));
-    push_when(w, p.order.id, |x| x.status == PushStatus::PartiallyFulfilled).await;
+    push_when(w, p.order.id, |x| {
+        x.status == PushStatus::PartiallyFulfilled
+    })
+    .await;
     ship(w, p.source_order, 1, tracking("UPS", &["1ZB"]));
     push_when(w, p.order.id, |x| x.status == PushStatus::Fulfilled).await;
     dest_when(w, p.dest_order, |f| f.len() == 2).await;
@@ -308,7 +332,11 @@ async fn duplicate_webhook_deliveries_change_nothing() {
     );
     w.sim.sim.faults().clear(None);
     // A replay of the whole source order changes nothing either.
-    run_job(w, sync_fulfillments_job(p.order.shop_id, &p.push, UnixMillis::now())).await;
+    run_job(
+        w,
+        sync_fulfillments_job(p.order.shop_id, &p.push, UnixMillis::now()),
+    )
+    .await;
     let all = dest_fulfillments(w, p.dest_order);
     assert_eq!(all.len(), 2, "{all:?}");
     assert_eq!(numbers(&all[0]), vec!["1ZA"]);
@@ -316,7 +344,11 @@ async fn duplicate_webhook_deliveries_change_nothing() {
     let history = kinds(w, p.order.id).await;
     assert_eq!(count(&history, "shipment_created"), 2, "{history:?}");
     assert_eq!(count(&history, "source_shipped"), 2, "{history:?}");
-    assert_eq!(count(&history, "push_partially_fulfilled"), 1, "{history:?}");
+    assert_eq!(
+        count(&history, "push_partially_fulfilled"),
+        1,
+        "{history:?}"
+    );
     assert_eq!(count(&history, "push_fulfilled"), 1, "{history:?}");
 }
 
@@ -399,4 +431,41 @@ async fn a_source_order_cancelled_by_the_supplier_cancels_the_push_only() {
     syncs_done(w).await;
     let history = kinds(w, p.order.id).await;
     assert_eq!(count(&history, "push_source_cancelled"), 1, "{history:?}");
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_fulfillment_create_still_gives_one_destination_shipment() {
+    let p = pushed(2).await;
+    let w = &p.s.world;
+    w.sim.sim.faults().add(FaultRule {
+        id: 0,
+        shop: Some(NORTHWIND.into()),
+        operation: Some("fulfillmentCreate".into()),
+        fault: FaultKind::CommitThenLose,
+        times: Some(1),
+        probability: None,
+    });
+    ship(w, p.source_order, 2, tracking("UPS", &["1ZLOST"]));
+    push_when(w, p.order.id, |x| x.status == PushStatus::Fulfilled).await;
+    let made = dest_when(w, p.dest_order, |f| !f.is_empty()).await;
+    syncs_done(w).await;
+    let all = dest_fulfillments(w, p.dest_order);
+    assert_eq!(all.len(), 1, "found, not created twice: {all:?}");
+    assert_eq!(all[0].id, made[0].id);
+    assert_eq!(numbers(&all[0]), vec!["1ZLOST"]);
+    let history = kinds(w, p.order.id).await;
+    assert_eq!(
+        count(&history, "shipment_outcome_unknown"),
+        1,
+        "{history:?}"
+    );
+    assert_eq!(count(&history, "shipment_found"), 1, "{history:?}");
+    assert_eq!(count(&history, "shipment_created"), 0, "{history:?}");
+    let rows = w.store.push_fulfillments(p.push.id).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].destination_fulfillment_gid.as_deref(),
+        Some(format!("gid://shopify/Fulfillment/{}", all[0].id).as_str())
+    );
+    w.sim.sim.faults().clear(None);
 }

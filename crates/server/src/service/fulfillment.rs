@@ -115,7 +115,11 @@ pub async fn source_order_changed(
     }
     let mut push = store.push_by_source_order(shop.id, &order.id).await?;
     if push.is_none() {
-        for key in order.tags.iter().filter_map(|t| t.strip_prefix("ordersync-")) {
+        for key in order
+            .tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("ordersync-"))
+        {
             if let Some(p) = store.push_by_key(key).await? {
                 if p.source_shop_id == shop.id {
                     push = Some(p);

@@ -237,6 +237,7 @@ pub fn parse_order_cancellation(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -268,8 +268,14 @@ async fn pushes_are_found_by_source_order_and_listed_for_reconciliation(store: &
         .unwrap();
     assert_eq!(found.id, second.id);
     let d = destination(store).await;
-    assert_eq!(store.destination_of_push(found.id).await.unwrap(), Some(d.id));
-    assert_eq!(store.destination_of_push(found.id + 99).await.unwrap(), None);
+    assert_eq!(
+        store.destination_of_push(found.id).await.unwrap(),
+        Some(d.id)
+    );
+    assert_eq!(
+        store.destination_of_push(found.id + 99).await.unwrap(),
+        None
+    );
     assert!(store
         .push_by_source_order(first.source_shop_id, "gid://shopify/Order/99")
         .await

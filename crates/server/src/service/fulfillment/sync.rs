@@ -359,7 +359,11 @@ async fn sync(
 
     // The destination side, shipment by shipment.
     let rows = store.push_fulfillments(ctx.push.id).await?;
-    let todo: Vec<i64> = rows.iter().filter(|r| needs_work(r)).map(|r| r.id).collect();
+    let todo: Vec<i64> = rows
+        .iter()
+        .filter(|r| needs_work(r))
+        .map(|r| r.id)
+        .collect();
     if !todo.is_empty() {
         let dest_api = api(auth, &ctx.destination, now).await?;
         let notify = store
@@ -535,19 +539,18 @@ async fn settle(ctx: &Ctx<'_>, tx: &mut Tx, now: UnixMillis) -> Result<(), SyncE
             "push_fulfilled",
             format!("Fulfilled: {source} shipped all {ordered} items"),
         ),
-        (PushStatus::PartiallyFulfilled | PushStatus::Fulfilled, PushStatus::PartiallyFulfilled)
-            if after_total < before_total || from == PushStatus::Fulfilled =>
-        {
-            (
-                PushEvent::FulfillmentCancelled {
-                    still_fulfilled_any: true,
-                },
-                "push_fulfillment_cancelled",
-                format!(
-                    "A shipment was cancelled: {source} has shipped {after_total} of {ordered} items"
-                ),
-            )
-        }
+        (
+            PushStatus::PartiallyFulfilled | PushStatus::Fulfilled,
+            PushStatus::PartiallyFulfilled,
+        ) if after_total < before_total || from == PushStatus::Fulfilled => (
+            PushEvent::FulfillmentCancelled {
+                still_fulfilled_any: true,
+            },
+            "push_fulfillment_cancelled",
+            format!(
+                "A shipment was cancelled: {source} has shipped {after_total} of {ordered} items"
+            ),
+        ),
         (PushStatus::PartiallyFulfilled | PushStatus::Fulfilled, PushStatus::Pushed) => (
             PushEvent::FulfillmentCancelled {
                 still_fulfilled_any: false,
@@ -723,10 +726,7 @@ async fn create(
                     id: li.id.clone(),
                     quantity,
                 };
-                match groups
-                    .iter_mut()
-                    .find(|g| g.fulfillment_order_id == fo.id)
-                {
+                match groups.iter_mut().find(|g| g.fulfillment_order_id == fo.id) {
                     Some(g) => g.fulfillment_order_line_items.push(line),
                     None => groups.push(FulfillmentOrderLines {
                         fulfillment_order_id: fo.id.clone(),
