@@ -469,3 +469,72 @@ async fn a_lost_answer_to_fulfillment_create_still_gives_one_destination_shipmen
     );
     w.sim.sim.faults().clear(None);
 }
+
+#[tokio::test]
+async fn a_reordered_delivery_cannot_bring_back_old_tracking() {
+    let p = pushed(1).await;
+    let w = &p.s.world;
+    // The shipment's create is held back until its tracking update has gone out.
+    w.sim.sim.faults().add(FaultRule {
+        id: 0,
+        shop: Some(SOUTHWIND.into()),
+        operation: Some("fulfillments/create".into()),
+        fault: FaultKind::Reorder,
+        times: Some(1),
+        probability: None,
+    });
+    let source_fulfillment = w.sim.sim.mutate(|w| {
+        let line = w.shop(SOUTHWIND).unwrap().orders[&p.source_order].line_items[0].id;
+        let id = fulfill(
+            w,
+            SOUTHWIND,
+            p.source_order,
+            Fulfill {
+                lines: vec![FulfillLine {
+                    line_item_id: line,
+                    quantity: 1,
+                }],
+                tracking: tracking("UPS", &["OLD1"]),
+                notify_customer: false,
+            },
+        )
+        .unwrap();
+        update_tracking(w, SOUTHWIND, id, tracking("UPS", &["NEW1"]), false).unwrap();
+        id
+    });
+    push_when(w, p.order.id, |x| x.status == PushStatus::Fulfilled).await;
+    dest_when(w, p.dest_order, |f| {
+        f.len() == 1 && numbers(&f[0]) == ["NEW1"]
+    })
+    .await;
+    syncs_done(w).await;
+    // Once every delivery is in, a replay still leaves the newest tracking.
+    run_job(
+        w,
+        sync_fulfillments_job(p.order.shop_id, &p.push, UnixMillis::now()),
+    )
+    .await;
+    let all = dest_fulfillments(w, p.dest_order);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(numbers(&all[0]), vec!["NEW1"]);
+    assert!(
+        w.sim
+            .sim
+            .faults()
+            .hits()
+            .iter()
+            .any(|h| h.operation == "fulfillments/create" && h.fault == FaultKind::Reorder),
+        "the create was delivered out of order"
+    );
+    let rows = w.store.push_fulfillments(p.push.id).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].source_fulfillment_gid,
+        format!("gid://shopify/Fulfillment/{source_fulfillment}")
+    );
+    assert_eq!(
+        rows[0].applied_tracking.as_ref().unwrap().numbers,
+        vec!["NEW1"]
+    );
+    w.sim.sim.faults().clear(None);
+}

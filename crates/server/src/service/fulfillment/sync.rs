@@ -957,3 +957,140 @@ async fn update(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use ordersync_shopify::admin::types::{FulfillmentLineItem, IdRef, Nodes, ShippedLineItem};
+    use ordersync_store::pushes::PushLine;
+
+    use super::*;
+
+    fn push(lines: &[(&str, &str, &str, i64)]) -> PushRecord {
+        PushRecord {
+            id: 1,
+            order_id: 1,
+            source_shop_id: 2,
+            source_domain: ShopDomain::parse("southwind.myshopify.com").unwrap(),
+            push_key: "k".into(),
+            status: PushStatus::Pushed,
+            status_reason: None,
+            source_order_gid: Some("gid://shopify/Order/1".into()),
+            source_order_name: Some("#1".into()),
+            shipping_title: None,
+            shipping_fee: None,
+            manual_fee: None,
+            lines: lines
+                .iter()
+                .map(|(dest, variant, sku, quantity)| PushLine {
+                    destination_line_gid: (*dest).into(),
+                    source_variant_gid: (*variant).into(),
+                    sku: (*sku).into(),
+                    title: "Mug".into(),
+                    quantity: *quantity,
+                    unit_price: "1.00".into(),
+                    fulfilled_quantity: 0,
+                })
+                .collect(),
+            created_at: UnixMillis(0),
+            updated_at: UnixMillis(0),
+        }
+    }
+
+    fn shipment(lines: &[(Option<&str>, &str, i64)]) -> Fulfillment {
+        Fulfillment {
+            id: "gid://shopify/Fulfillment/9".into(),
+            status: "SUCCESS".into(),
+            name: None,
+            updated_at: None,
+            tracking_info: vec![],
+            fulfillment_line_items: Some(Nodes {
+                nodes: lines
+                    .iter()
+                    .map(|(variant, sku, quantity)| FulfillmentLineItem {
+                        quantity: Some(*quantity),
+                        line_item: ShippedLineItem {
+                            id: "gid://shopify/LineItem/5".into(),
+                            sku: Some((*sku).into()),
+                            variant: variant.map(|v| IdRef { id: v.into() }),
+                        },
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    fn line(dest: &str, quantity: i64) -> ShippedLine {
+        ShippedLine {
+            destination_line_gid: dest.into(),
+            quantity,
+        }
+    }
+
+    #[test]
+    fn a_variant_on_two_push_lines_fills_them_in_turn_across_shipments() {
+        let p = push(&[("D1", "V", "MUG", 2), ("D2", "V", "MUG", 3)]);
+        let first = map_lines(&p, &[], &shipment(&[(Some("V"), "MUG", 3)]));
+        assert_eq!(first, vec![line("D1", 2), line("D2", 1)]);
+        let recorded = PushFulfillment {
+            id: 1,
+            push_id: 1,
+            source_fulfillment_gid: "gid://shopify/Fulfillment/8".into(),
+            source_name: None,
+            source_status: SourceShipmentStatus::Shipped,
+            tracking: Tracking::default(),
+            lines: first,
+            state: ShipmentState::Created,
+            claim_until: None,
+            sent_lines: None,
+            destination_fulfillment_gid: None,
+            applied_status: None,
+            applied_tracking: None,
+            failure: None,
+            created_at: UnixMillis(0),
+            updated_at: UnixMillis(0),
+        };
+        let rest = map_lines(&p, &[recorded.clone()], &shipment(&[(Some("V"), "MUG", 5)]));
+        assert_eq!(
+            rest,
+            vec![line("D2", 2)],
+            "only what is left; the excess is ignored"
+        );
+        let cancelled = PushFulfillment {
+            source_status: SourceShipmentStatus::Cancelled,
+            ..recorded
+        };
+        let again = map_lines(&p, &[cancelled], &shipment(&[(Some("V"), "MUG", 2)]));
+        assert_eq!(
+            again,
+            vec![line("D1", 2)],
+            "a cancelled shipment frees its units"
+        );
+    }
+
+    #[test]
+    fn a_deleted_variant_is_matched_by_sku_and_an_unknown_line_is_ignored() {
+        let p = push(&[("D1", "V1", "MUG", 1), ("D2", "V2", "CUP", 1)]);
+        let mapped = map_lines(
+            &p,
+            &[],
+            &shipment(&[(None, "CUP", 1), (Some("V9"), "BOWL", 4)]),
+        );
+        assert_eq!(mapped, vec![line("D2", 1)]);
+    }
+
+    #[test]
+    fn shopify_statuses_and_tracking_are_read() {
+        assert_eq!(source_status("SUCCESS"), SourceShipmentStatus::Shipped);
+        assert_eq!(source_status("CANCELLED"), SourceShipmentStatus::Cancelled);
+        assert_eq!(source_status("FAILURE"), SourceShipmentStatus::Cancelled);
+        assert_eq!(source_status("OPEN"), SourceShipmentStatus::Pending);
+        let t = Tracking {
+            company: Some("UPS".into()),
+            numbers: vec!["1".into(), "2".into()],
+            urls: vec![],
+        };
+        assert_eq!(describe(&t), "tracking UPS 1, 2");
+        assert_eq!(describe(&Tracking::default()), "no tracking");
+    }
+}
