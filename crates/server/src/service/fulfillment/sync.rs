@@ -1050,7 +1050,11 @@ mod tests {
             created_at: UnixMillis(0),
             updated_at: UnixMillis(0),
         };
-        let rest = map_lines(&p, &[recorded.clone()], &shipment(&[(Some("V"), "MUG", 5)]));
+        let rest = map_lines(
+            &p,
+            std::slice::from_ref(&recorded),
+            &shipment(&[(Some("V"), "MUG", 5)]),
+        );
         assert_eq!(
             rest,
             vec![line("D2", 2)],
