@@ -538,3 +538,23 @@ async fn a_reordered_delivery_cannot_bring_back_old_tracking() {
     );
     w.sim.sim.faults().clear(None);
 }
+
+#[tokio::test]
+async fn the_notify_customer_setting_off_ships_without_telling_the_shopper() {
+    let p = pushed(1).await;
+    let w = &p.s.world;
+    let (status, body) = w
+        .api(
+            "PUT",
+            "/api/settings/push",
+            Some(&p.s.dest),
+            Some(json!({ "notify_customer": false })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["notify_customer"], false, "{body}");
+    ship(w, p.source_order, 1, tracking("UPS", &["1ZQUIET"]));
+    let made = dest_when(w, p.dest_order, |f| f.len() == 1).await;
+    assert!(!made[0].notify_customer);
+    assert_eq!(numbers(&made[0]), vec!["1ZQUIET"]);
+}
