@@ -95,7 +95,7 @@ pub async fn fulfillment_changed(
             .await?;
         tracing::info!(shop = %shop.shop.domain, fulfillment = %shipment.id, status = %shipment.status, push = push.id, "source shipment: sync queued");
     }
-    finish(tx, receipt, job, Some(&shipment.id), now).await
+    finish(tx, receipt, job, Some(&shipment.order_id), now).await
 }
 
 /// A source store's order webhook (`orders/*`): when the order is an ordersync push (found by
