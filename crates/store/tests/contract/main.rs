@@ -10,6 +10,7 @@ mod harness;
 mod jobs;
 mod matching;
 mod orders;
+mod schedules;
 mod schema;
 mod shops;
 mod webhooks;
