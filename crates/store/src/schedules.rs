@@ -157,6 +157,20 @@ impl Store {
         Ok(rows)
     }
 
+    /// The installed destination stores whose Order add-on is active (the shops the
+    /// per-destination periodic tasks run for), by id.
+    pub async fn active_destination_ids(&self) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = with_pool!(self, |c| {
+            sqlx::query_as(
+                "SELECT s.id FROM shops s JOIN order_addons a ON a.shop_id = s.id \
+                 WHERE s.role = 'destination' AND s.installed AND a.status = 'active' ORDER BY s.id",
+            )
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// The shop's reconcile cursor, if reconciliation has run for it.
     pub async fn reconcile_cursor(&self, shop_id: i64) -> Result<Option<UnixMillis>> {
         let row: Option<(i64,)> = with_pool!(self, |c| {
