@@ -18,8 +18,8 @@ use tokio::task::JoinSet;
 
 use crate::config::WorkerConfig;
 use crate::metrics::{inc, Metrics};
-use crate::service::process::{run_webhook_job, Processed};
 use crate::service::destination::{run_cancel_source, CANCEL_SOURCE_JOB_KIND};
+use crate::service::process::{run_webhook_job, Processed};
 use crate::service::push::{run_push, PUSH_JOB_KIND};
 use crate::service::reconcile::{run_reconcile_orders, RECONCILE_ORDERS_JOB_KIND};
 use crate::service::sync::{run_rematch, REMATCH_JOB_KIND};

@@ -100,9 +100,10 @@ async fn dropped_webhooks_are_made_up_by_reconciliation_and_a_replay_changes_not
         .await;
     assert_eq!(status, 200, "{on}");
     drop_order_webhooks(w);
-    let missed = w.sim.sim.mutate(|world| {
-        place_order(world, NORTHWIND, checkout(3, Payment::Paid)).unwrap()
-    });
+    let missed = w
+        .sim
+        .sim
+        .mutate(|world| place_order(world, NORTHWIND, checkout(3, Payment::Paid)).unwrap());
     let unpaid_id = unpaid.order.id.numeric();
     w.sim
         .sim
@@ -117,7 +118,14 @@ async fn dropped_webhooks_are_made_up_by_reconciliation_and_a_replay_changes_not
             .is_none(),
         "the webhook was dropped"
     );
-    assert!(!w.store.order(shop_id, unpaid.id).await.unwrap().unwrap().eligible);
+    assert!(
+        !w.store
+            .order(shop_id, unpaid.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .eligible
+    );
     let dropped = w
         .sim
         .sim
@@ -231,7 +239,12 @@ async fn two_schedulers_racing_claim_one_run_per_interval() {
         b.tick(t0.plus_millis(10 * 60_000))
     );
     assert_eq!(x.unwrap() + y.unwrap(), 0);
-    assert!(w.store.schedules_of("test_periodic").await.unwrap().is_empty());
+    assert!(w
+        .store
+        .schedules_of("test_periodic")
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -272,7 +285,14 @@ async fn a_push_whose_job_died_is_redriven_and_ends_pushed_with_one_source_order
     for job in &claimed {
         let push_job = job.kind == "push";
         w.store
-            .fail_job(job, "test", "killed by the test", !push_job, &RetryPolicy::default(), UnixMillis::now())
+            .fail_job(
+                job,
+                "test",
+                "killed by the test",
+                !push_job,
+                &RetryPolicy::default(),
+                UnixMillis::now(),
+            )
             .await
             .unwrap();
         killed += usize::from(push_job);

@@ -329,7 +329,11 @@ impl Store {
     /// The destination store's pushes that are Queued or Pushing while no job of theirs
     /// (dedupe key `push:{id}`) is queued or running: their job died (out of attempts, a final
     /// error) or is missing, so nothing would ever move them. Oldest change first, at most `limit`.
-    pub async fn stuck_pushes(&self, destination_shop_id: i64, limit: u32) -> Result<Vec<PushRecord>> {
+    pub async fn stuck_pushes(
+        &self,
+        destination_shop_id: i64,
+        limit: u32,
+    ) -> Result<Vec<PushRecord>> {
         let sql = format!(
             "{PUSH_SELECT} JOIN destination_orders o ON o.id = p.order_id \
              WHERE o.shop_id = $1 AND p.status IN ('queued', 'pushing') AND NOT EXISTS ( \

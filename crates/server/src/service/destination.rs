@@ -188,7 +188,10 @@ pub(crate) async fn flag_edits(
             changes.join("; ")
         );
         let e = event(a.order_id, a.actor, "push_attention", &reason);
-        if tx.set_push_attention(push.id, Some(&reason), &e, now).await? {
+        if tx
+            .set_push_attention(push.id, Some(&reason), &e, now)
+            .await?
+        {
             flagged += 1;
         }
     }
@@ -376,8 +379,15 @@ pub async fn run_cancel_source(
                     message: &message,
                     data: None,
                 };
-                tx.transition_push(push.id, push.status, &event, &PushChange::default(), &e, now)
-                    .await?;
+                tx.transition_push(
+                    push.id,
+                    push.status,
+                    &event,
+                    &PushChange::default(),
+                    &e,
+                    now,
+                )
+                .await?;
                 tracing::info!(shop = %destination.shop.domain, source = %source.shop.domain, order = %name, event = %event, "push cancelled");
             }
         }
@@ -431,7 +441,9 @@ async fn cancel_on_source(
             None,
             (
                 "source_order_cancelled",
-                format!("Order {target} on {source_name} is cancelled (Order {name} was cancelled)"),
+                format!(
+                    "Order {target} on {source_name} is cancelled (Order {name} was cancelled)"
+                ),
             ),
         )));
     }
@@ -441,7 +453,11 @@ async fn cancel_on_source(
             "Order {name} was cancelled, but {source_name} has already shipped {shipped} of {ordered} {}; contact them.",
             items(ordered)
         );
-        return Ok(Some((PushEvent::SourceCancelled, Some(reason), ("", String::new()))));
+        return Ok(Some((
+            PushEvent::SourceCancelled,
+            Some(reason),
+            ("", String::new()),
+        )));
     }
     match api
         .order_cancel(gid, CancelReason::Customer, CANCEL_RESTOCK, false)

@@ -21,8 +21,8 @@ use ordersync_store::{Store, Tx, UnixMillis};
 use serde_json::json;
 
 use super::process::{finish, JobRef};
-use super::{destination, push};
 use super::ProcessError;
+use super::{destination, push};
 
 /// The shop a receipt names, which must be known to ordersync and have the app installed.
 pub(crate) async fn installed_shop(
@@ -106,7 +106,11 @@ pub(crate) struct TakenIn {
 
 impl TakenIn {
     /// After the commit: files the order under the list status its pushes now give.
-    pub(crate) async fn after_commit(&self, store: &Store, shop_id: i64) -> Result<(), ProcessError> {
+    pub(crate) async fn after_commit(
+        &self,
+        store: &Store,
+        shop_id: i64,
+    ) -> Result<(), ProcessError> {
         if self.pushes_changed {
             push::refresh_list_status(store, shop_id, self.order_id).await?;
         }

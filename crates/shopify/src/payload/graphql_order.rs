@@ -164,13 +164,14 @@ fn amount(bag: Option<MoneyBag>) -> String {
 }
 
 /// Parses one `orders` node of `ReconcileOrders` into the destination order model.
-pub fn parse_graphql_order(node: &serde_json::Value) -> Result<DestinationOrder, OrderPayloadError> {
-    let raw: GqlOrder = serde_path_to_error::deserialize(node.clone()).map_err(|e| {
-        OrderPayloadError::Shape {
+pub fn parse_graphql_order(
+    node: &serde_json::Value,
+) -> Result<DestinationOrder, OrderPayloadError> {
+    let raw: GqlOrder =
+        serde_path_to_error::deserialize(node.clone()).map_err(|e| OrderPayloadError::Shape {
             path: e.path().to_string(),
             message: e.inner().to_string(),
-        }
-    })?;
+        })?;
     if raw
         .line_items
         .page_info

@@ -152,7 +152,11 @@ pub(super) fn time(field: &str, value: &str) -> Result<DateTime<Utc>, OrderPaylo
         .map_err(|e| bad(field, format!("`{value}` is not an RFC 3339 time ({e})")))
 }
 
-pub(super) fn money(field: &str, amount: &str, currency: &CurrencyCode) -> Result<Money, OrderPayloadError> {
+pub(super) fn money(
+    field: &str,
+    amount: &str,
+    currency: &CurrencyCode,
+) -> Result<Money, OrderPayloadError> {
     Money::parse(amount, currency.as_str()).map_err(|e| bad(field, e))
 }
 

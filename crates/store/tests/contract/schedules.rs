@@ -50,7 +50,12 @@ async fn pass(store: &Store, now: UnixMillis) -> usize {
 
 async fn jobs_of(store: &Store, kind: &str) -> usize {
     store
-        .claim_jobs("counter", 1000, Duration::from_secs(60), UnixMillis(i64::MAX / 2))
+        .claim_jobs(
+            "counter",
+            1000,
+            Duration::from_secs(60),
+            UnixMillis(i64::MAX / 2),
+        )
         .await
         .unwrap()
         .into_iter()
@@ -167,7 +172,8 @@ async fn attention_is_set_once_cleared_and_shown_on_the_push(store: &Store) {
     let mut tx = store.begin().await.unwrap();
     let push = tx.ensure_push(order_id, a.id, "key-a", T0).await.unwrap();
     assert_eq!(push.attention, None);
-    let reason = "Order #1 was cancelled, but alpha has already shipped 1 of 2 items; contact them.";
+    let reason =
+        "Order #1 was cancelled, but alpha has already shipped 1 of 2 items; contact them.";
     assert!(tx
         .set_push_attention(push.id, Some(reason), &note(order_id, "push_attention"), T0)
         .await
@@ -226,7 +232,10 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
     .id();
     let mut tx = store.begin().await.unwrap();
     let push = tx.ensure_push(order_id, a.id, "key-a", T0).await.unwrap();
-    let idle = tx.ensure_push(other_order, a.id, "key-b", T0).await.unwrap();
+    let idle = tx
+        .ensure_push(other_order, a.id, "key-b", T0)
+        .await
+        .unwrap();
     tx.transition_push(
         push.id,
         PushStatus::NotPushed,
@@ -281,5 +290,9 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
     tx.commit().await.unwrap();
     assert!(store.stuck_pushes(d.id, 10).await.unwrap().is_empty());
     let (queued, running, dead) = store.job_counts().await.unwrap();
-    assert_eq!((queued, running, dead), (1, 0, 0), "the dead job was replaced");
+    assert_eq!(
+        (queued, running, dead),
+        (1, 0, 0),
+        "the dead job was replaced"
+    );
 }
