@@ -231,7 +231,7 @@ async fn a_push_still_waiting_is_cancelled_without_creating_anything() {
     let h = history(w, order.id).await;
     assert!(
         h.iter()
-            .any(|(k, a, _)| k == "push_cancelled" && a == "webhook orders/cancelled"),
+            .any(|(k, a, _)| k == "push_cancelled" && a.starts_with("webhook orders/")),
         "{h:?}"
     );
 }
@@ -303,6 +303,96 @@ async fn a_cancellation_whose_webhooks_were_lost_is_found_by_reconciliation() {
     assert!(
         h.iter()
             .any(|(k, a, _)| k == "source_cancel_queued" && a == "reconciliation"),
+        "{h:?}"
+    );
+    w.sim.sim.faults().clear(None);
+}
+
+#[tokio::test]
+async fn a_cancel_while_the_push_outcome_is_unknown_still_cancels_the_one_source_order() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(1, Payment::Paid)).await;
+    // The source order is created but the answer is lost: the push stays Pushing.
+    w.sim.sim.faults().add(FaultRule {
+        id: 0,
+        shop: Some(SOUTHWIND.into()),
+        operation: Some("orderCreate".into()),
+        fault: FaultKind::CommitThenLose,
+        times: Some(1),
+        probability: None,
+    });
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    for _ in 0..800 {
+        let h = history(w, order.id).await;
+        if h.iter().any(|(k, _, _)| k == "push_outcome_unknown") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    w.sim.sim.mutate(|world| {
+        cancel_order(world, NORTHWIND, order.order.id.numeric(), "customer").unwrap()
+    });
+    // The push job finds the order it created (instead of failing the now cancelled order),
+    // then the cancellation cancels it.
+    let cancelled = push_when(w, order.id, |p| p.status == PushStatus::Cancelled).await;
+    let created = source_orders_tagged(w, &format!("ordersync-{}", cancelled.push_key));
+    assert_eq!(created.len(), 1, "one source order");
+    assert!(created[0].cancelled_at.is_some(), "and it is cancelled");
+    let h = history(w, order.id).await;
+    let kinds: Vec<&str> = h.iter().map(|(k, _, _)| k.as_str()).collect();
+    for k in [
+        "source_cancel_queued",
+        "push_created",
+        "source_order_cancelled",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {h:?}");
+    }
+    w.sim.sim.faults().clear(None);
+}
+
+#[tokio::test]
+async fn a_cancel_while_the_push_waits_to_retry_finds_and_cancels_the_order_it_created() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(1, Payment::Paid)).await;
+    // Created but the answer lost; then the lookup by tag fails once: the push goes back to
+    // Queued (with its planned lines) to retry later, although its source order exists.
+    for (operation, fault, times) in [
+        ("orderCreate", FaultKind::CommitThenLose, Some(1)),
+        ("orders", FaultKind::Status { status: 503 }, None),
+    ] {
+        w.sim.sim.faults().add(FaultRule {
+            id: 0,
+            shop: Some(SOUTHWIND.into()),
+            operation: Some(operation.into()),
+            fault,
+            times,
+            probability: None,
+        });
+    }
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    let waiting = push_when(w, order.id, |p| {
+        p.status == PushStatus::Queued && !p.lines.is_empty()
+    })
+    .await;
+    w.sim.sim.faults().clear(None);
+    w.sim.sim.mutate(|world| {
+        cancel_order(world, NORTHWIND, order.order.id.numeric(), "customer").unwrap()
+    });
+    let cancelled = push_when(w, order.id, |p| p.status == PushStatus::Cancelled).await;
+    assert_eq!(cancelled.id, waiting.id);
+    let created = source_orders_tagged(w, &format!("ordersync-{}", cancelled.push_key));
+    assert_eq!(created.len(), 1, "one source order");
+    assert!(
+        created[0].cancelled_at.is_some(),
+        "the order the earlier attempt created is cancelled, not orphaned"
+    );
+    let h = history(w, order.id).await;
+    assert!(
+        h.iter().any(|(k, _, _)| k == "source_order_cancelled"),
         "{h:?}"
     );
     w.sim.sim.faults().clear(None);

@@ -3,8 +3,12 @@
 //!
 //! **Cancelled** (an `orders/cancelled` or `orders/updated` with `cancelled_at`, from a webhook or
 //! from reconciliation), decided in the intake transaction ([`order_cancelled`]):
-//! - a push that created nothing (Not pushed, Queued, Failed) moves to Cancelled by the status
-//!   machine's `DestinationCancelled`; a queued `push` job then finds it Cancelled and does nothing;
+//! - a push that never started (Not pushed, or Queued/Failed without planned lines) moves to
+//!   Cancelled by the status machine's `DestinationCancelled`; a queued `push` job then finds it
+//!   Cancelled and does nothing;
+//! - a Queued or Failed push with planned lines was Pushing before, so an earlier attempt may have
+//!   created the source order: its `cancel_source_order` job looks it up by the push's tag first
+//!   (found: handled as below, then `DestinationCancelled`; not found: `DestinationCancelled`);
 //! - a push whose source order exists or may exist (Pushing, Pushed, Partially fulfilled,
 //!   Fulfilled) gets a `cancel_source_order` job ([`run_cancel_source`]): it reads the source order
 //!   through the Admin API right before acting; nothing shipped → `orderCancel` (restock, no
@@ -106,7 +110,12 @@ pub(crate) async fn order_cancelled(
         let source = a.source_name(&push.source_domain);
         match push.status {
             PushStatus::Cancelled => continue,
-            PushStatus::NotPushed | PushStatus::Queued | PushStatus::Failed => {
+            // Never started (no planned lines): nothing can exist on the source store. A Queued
+            // or Failed push with lines was Pushing before (a retryable failure, a refusal): an
+            // earlier attempt may have created the source order, so the job looks first.
+            PushStatus::NotPushed | PushStatus::Queued | PushStatus::Failed
+                if push.status == PushStatus::NotPushed || push.lines.is_empty() =>
+            {
                 let message = format!(
                     "Order {name} was cancelled; the push to {source} is cancelled (nothing was created there)"
                 );
@@ -131,7 +140,10 @@ pub(crate) async fn order_cancelled(
                     Err(e) => return Err(e),
                 }
             }
-            PushStatus::Pushing
+            PushStatus::NotPushed
+            | PushStatus::Queued
+            | PushStatus::Failed
+            | PushStatus::Pushing
             | PushStatus::Pushed
             | PushStatus::PartiallyFulfilled
             | PushStatus::Fulfilled => {
@@ -329,6 +341,26 @@ pub async fn run_cancel_source(
     let result = match push.status {
         PushStatus::Cancelled => None,
         PushStatus::Pushing => return Err(CancelJobError::PushInProgress(source.shop.domain)),
+        PushStatus::Queued | PushStatus::Failed if !push.lines.is_empty() && source.installed => {
+            // It was Pushing before: look for a source order an earlier attempt created.
+            match find_by_tag(auth, &source, &push, now).await? {
+                Some((gid, order_name)) => {
+                    cancel_on_source(auth, &source, &push, &gid, &name, &order_name, now)
+                        .await?
+                        .map(|(_, attention, history)| {
+                            (PushEvent::DestinationCancelled, attention, history)
+                        })
+                }
+                None => Some((
+                    PushEvent::DestinationCancelled,
+                    None,
+                    history(
+                        "push_cancelled",
+                        format!("Order {name} was cancelled; the push to {source_name} is cancelled (no order was found there)"),
+                    ),
+                )),
+            }
+        }
         PushStatus::NotPushed | PushStatus::Queued | PushStatus::Failed => Some((
             PushEvent::DestinationCancelled,
             None,
@@ -396,6 +428,33 @@ pub async fn run_cancel_source(
     tx.commit().await?;
     refresh_list_status(store, destination.id, order.id).await?;
     Ok(())
+}
+
+/// The source order an earlier attempt of this push created, found by the push's unique tag.
+async fn find_by_tag(
+    auth: &AuthService,
+    source: &ShopRecord,
+    push: &PushRecord,
+    now: UnixMillis,
+) -> Result<Option<(String, String)>, CancelJobError> {
+    let token = auth
+        .access_token(source, now)
+        .await
+        .map_err(|e| CancelJobError::Token {
+            shop: source.shop.domain.clone(),
+            source: e,
+        })?;
+    let api = auth.admin().shop(source.shop.domain.as_str(), token);
+    let tag = format!("{}-{}", ordersync_core::plan::ORDERSYNC_TAG, push.push_key);
+    let page = api
+        .orders(Some(&format!("tag:{tag}")), 5, None)
+        .await
+        .map_err(CancelJobError::Shopify)?;
+    Ok(page
+        .nodes
+        .into_iter()
+        .find(|o| o.tags.iter().any(|t| *t == tag))
+        .map(|o| (o.id, o.name)))
 }
 
 /// What one cancellation attempt on the source store came to: the push event with its history,
