@@ -53,6 +53,8 @@ pub(crate) struct AfterPush<'a> {
     pub order_id: i64,
     /// The order's new state.
     pub order: &'a DestinationOrder,
+    /// The state stored before, if any.
+    pub previous: Option<&'a DestinationOrder>,
     /// Its pushes, read before the transaction.
     pub pushes: &'a [PushRecord],
     /// Its routing under the current synced catalogue.
@@ -185,7 +187,7 @@ pub(crate) async fn flag_edits(
         if !created || push.lines.is_empty() {
             continue;
         }
-        let changes = edits(a.order, a.routing, push);
+        let changes = edits(a.order, a.previous, a.routing, push);
         if changes.is_empty() {
             continue;
         }
@@ -211,7 +213,12 @@ pub(crate) async fn flag_edits(
 }
 
 /// What changed on the order compared with a push's lines, in merchant words (empty: nothing).
-fn edits(order: &DestinationOrder, routing: &Routing, push: &PushRecord) -> Vec<String> {
+fn edits(
+    order: &DestinationOrder,
+    previous: Option<&DestinationOrder>,
+    routing: &Routing,
+    push: &PushRecord,
+) -> Vec<String> {
     let mut changes = Vec::new();
     for line in &push.lines {
         let current = order
@@ -236,7 +243,11 @@ fn edits(order: &DestinationOrder, routing: &Routing, push: &PushRecord) -> Vec<
             .lines
             .iter()
             .any(|l| l.destination_line_gid == routed.line_item.as_str());
-        if !pushed && routed.quantity > 0 {
+        // A line the order already had was not synced when pushed (the catalogue changed since):
+        // not an edit of the order.
+        let new_line =
+            previous.is_some_and(|p| p.line_items.iter().all(|l| l.id != routed.line_item));
+        if !pushed && new_line && routed.quantity > 0 {
             changes.push(format!("{}: {} added", routed.title, routed.quantity));
         }
     }
@@ -453,7 +464,7 @@ async fn find_by_tag(
     Ok(page
         .nodes
         .into_iter()
-        .find(|o| o.tags.iter().any(|t| *t == tag))
+        .find(|o| o.tags.contains(&tag))
         .map(|o| (o.id, o.name)))
 }
 

@@ -239,6 +239,7 @@ pub(crate) async fn take_in(
             shop,
             order_id: outcome.id(),
             order,
+            previous: previous.as_ref().map(|p| &p.order),
             pushes: &pushes,
             routing: &routing,
             source_names: &source_names,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ordersync_core::{OrderListStatus, PushEvent, PushStatus};
+use ordersync_core::{AddonStatus, AppSubscriptionId, OrderListStatus, PushEvent, PushStatus};
 use ordersync_store::events::NewEvent;
 use ordersync_store::jobs::NewJob;
 use ordersync_store::pushes::PushChange;
@@ -21,6 +21,7 @@ contract_tests!(
     the_reconcile_cursor_only_moves_forward,
     attention_is_set_once_cleared_and_shown_on_the_push,
     a_queued_push_without_a_live_job_is_stuck_and_redriven_once,
+    periodic_tasks_run_for_installed_destinations_with_the_addon_active,
 );
 
 const TASK: &str = "reconcile_orders";
@@ -294,5 +295,41 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
         (queued, running, dead),
         (1, 0, 0),
         "the dead job was replaced"
+    );
+}
+
+async fn periodic_tasks_run_for_installed_destinations_with_the_addon_active(store: &Store) {
+    let d = destination(store).await;
+    let a = source(store, "alpha").await;
+    assert!(store.active_destination_ids().await.unwrap().is_empty());
+    let charge = AppSubscriptionId::from_numeric(7).unwrap();
+    for shop in [d.id, a.id] {
+        store
+            .record_addon_requested(shop, &charge, "http://x/confirm", true, T0)
+            .await
+            .unwrap();
+    }
+    assert!(
+        store.active_destination_ids().await.unwrap().is_empty(),
+        "pending is not active"
+    );
+    for shop in [d.id, a.id] {
+        store
+            .set_addon_status(shop, &charge, AddonStatus::Pending, AddonStatus::Active, T0)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.active_destination_ids().await.unwrap(),
+        vec![d.id],
+        "a source store never"
+    );
+    store
+        .set_shop_installed(&d.shop.domain, false, T0)
+        .await
+        .unwrap();
+    assert!(
+        store.active_destination_ids().await.unwrap().is_empty(),
+        "an uninstalled store no more"
     );
 }

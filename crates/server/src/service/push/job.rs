@@ -291,7 +291,7 @@ async fn find_by_tag(
     Ok(page
         .nodes
         .into_iter()
-        .find(|o| o.tags.iter().any(|t| *t == tag))
+        .find(|o| o.tags.contains(&tag))
         .map(|o| (o.id, o.name)))
 }
 
