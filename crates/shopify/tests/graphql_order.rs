@@ -88,9 +88,11 @@ fn an_admin_api_order_reads_as_the_destination_order() {
     assert!(parse_graphql_order(&cancelled).unwrap().cancelled);
 }
 
+type Spoil = fn(&mut Value);
+
 #[test]
 fn bad_nodes_are_refused_naming_the_field() {
-    let cases: Vec<(fn(&mut Value), &str)> = vec![
+    let cases: Vec<(Spoil, &str)> = vec![
         (
             |n| n["lineItems"]["nodes"][0]["originalUnitPriceSet"] = money("abc"),
             "lineItems[0].originalUnitPriceSet",
