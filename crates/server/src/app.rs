@@ -130,6 +130,15 @@ impl Server {
             .roles
             .worker
             .then(|| tokio::spawn(self.worker().run(shutdown.clone())));
+        let scheduler = self.config.roles.worker.then(|| {
+            let tasks = crate::scheduler::periodic_tasks(&self.config.worker);
+            let scheduler = crate::scheduler::Scheduler::new(
+                self.state.store.clone(),
+                tasks,
+                Arc::clone(&self.state.jobs_waiting),
+            );
+            tokio::spawn(scheduler.run(self.config.worker.poll_interval, shutdown.clone()))
+        });
         let refresher = tokio::spawn(crate::auth::refresh_periodically(
             self.state.auth.clone(),
             shutdown.clone(),
@@ -151,6 +160,9 @@ impl Server {
             if tokio::time::timeout(grace, worker).await.is_err() {
                 tracing::warn!("the worker was still running a job at shutdown");
             }
+        }
+        if let Some(scheduler) = scheduler {
+            scheduler.abort();
         }
         refresher.abort();
         store.close().await;

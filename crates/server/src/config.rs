@@ -34,6 +34,11 @@ const KEYS: &[&str] = &[
     "worker_concurrency",
     "worker_lease_secs",
     "worker_poll_ms",
+    // order reconciliation and the scheduler (docs/reconciliation.md)
+    "worker_reconcile_enabled",
+    "worker_reconcile_interval_secs",
+    "worker_reconcile_lookback_hours",
+    "worker_reconcile_overlap_secs",
     // install and auth (see docs/auth.md)
     "mode",
     "app_url",
@@ -87,6 +92,11 @@ pub(crate) struct RawConfig {
     pub(crate) worker_concurrency: u32,
     pub(crate) worker_lease_secs: u64,
     pub(crate) worker_poll_ms: u64,
+    // Order reconciliation and the scheduler (docs/reconciliation.md).
+    pub(crate) worker_reconcile_enabled: bool,
+    pub(crate) worker_reconcile_interval_secs: u64,
+    pub(crate) worker_reconcile_lookback_hours: u64,
+    pub(crate) worker_reconcile_overlap_secs: u64,
     // The Order add-on (billing).
     pub(crate) app_url: String,
     pub(crate) addon_name: String,
@@ -119,8 +129,25 @@ pub struct WorkerConfig {
     pub concurrency: u32,
     /// How long a claimed job stays leased.
     pub lease: Duration,
-    /// How often the queue is polled for jobs other processes enqueued.
+    /// How often the queue is polled for jobs other processes enqueued (and the scheduler looks
+    /// for due periodic tasks).
     pub poll_interval: Duration,
+    /// Order reconciliation, a periodic task of the scheduler.
+    pub reconcile: ReconcileConfig,
+}
+
+/// Order reconciliation's settings (see `docs/reconciliation.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconcileConfig {
+    /// Whether the scheduler runs it.
+    pub enabled: bool,
+    /// How often it runs per destination store.
+    pub interval: Duration,
+    /// How far back its first run for a store reads.
+    pub lookback: Duration,
+    /// How far before its cursor each run starts reading again (Shopify's `updated_at` search
+    /// is not exact).
+    pub overlap: Duration,
 }
 
 /// The Shopify app's credentials. The secret signs webhooks; while it is empty every webhook is
@@ -308,6 +335,24 @@ impl Config {
                 "must be between 10 and 600000 milliseconds",
             ));
         }
+        if !(10..=86_400).contains(&raw.worker_reconcile_interval_secs) {
+            return Err(invalid(
+                "worker_reconcile_interval_secs",
+                "must be between 10 and 86400 seconds",
+            ));
+        }
+        if !(1..=1_440).contains(&raw.worker_reconcile_lookback_hours) {
+            return Err(invalid(
+                "worker_reconcile_lookback_hours",
+                "must be between 1 and 1440 hours (60 days: Shopify lists older orders only with read_all_orders)",
+            ));
+        }
+        if raw.worker_reconcile_overlap_secs > 86_400 {
+            return Err(invalid(
+                "worker_reconcile_overlap_secs",
+                "must be at most 86400 seconds",
+            ));
+        }
         let addon = addon_config(&raw)?;
         let previous = raw.shopify_api_secret_previous.trim();
         let auth = crate::auth::config::RawAuthConfig {
@@ -333,6 +378,12 @@ impl Config {
                 concurrency: raw.worker_concurrency,
                 lease: Duration::from_secs(raw.worker_lease_secs),
                 poll_interval: Duration::from_millis(raw.worker_poll_ms),
+                reconcile: ReconcileConfig {
+                    enabled: raw.worker_reconcile_enabled,
+                    interval: Duration::from_secs(raw.worker_reconcile_interval_secs),
+                    lookback: Duration::from_secs(raw.worker_reconcile_lookback_hours * 3_600),
+                    overlap: Duration::from_secs(raw.worker_reconcile_overlap_secs),
+                },
             },
             listen,
             data_dir: raw.data_dir,
@@ -409,6 +460,10 @@ mod tests {
             ("worker_concurrency", "0"),
             ("worker_lease_secs", "0"),
             ("worker_poll_ms", "1"),
+            ("worker_reconcile_interval_secs", "5"),
+            ("worker_reconcile_lookback_hours", "0"),
+            ("worker_reconcile_lookback_hours", "2000"),
+            ("worker_reconcile_overlap_secs", "90000"),
         ] {
             let figment = Figment::from(Toml::string(DEFAULTS)).merge(Serialized::default(
                 key,

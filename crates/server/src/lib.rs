@@ -10,6 +10,7 @@
 //! | [`http`] | the routes (`/healthz`, `/readyz`, `/metrics`, `/webhooks`) |
 //! | [`service`] | webhook intake and processing: orders, uninstall, privacy webhooks |
 //! | [`worker`] | the job worker: leases, retries, wake-ups |
+//! | [`scheduler`] | periodic tasks (order reconciliation), once per interval across processes |
 //! | [`metrics`] | the counters behind `/metrics` |
 //! | [`shutdown`] | the one token every task watches |
 //! | [`telemetry`] | structured logs (text or JSON) |
@@ -22,6 +23,7 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod scheduler;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;

@@ -2,7 +2,8 @@
 //! each job's kind, and records the outcome: a handler completes its job in its own transaction;
 //! a retryable failure goes back to the queue with the store's [`RetryPolicy`]; a final one is
 //! dead at once. Webhook jobs of one claim run in arrival order; other jobs (`register_webhooks`,
-//! `rematch`, `push`, `sync_fulfillments`, `reconcile_pushes`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
+//! `rematch`, `push`, `sync_fulfillments`, `reconcile_pushes`, `reconcile_orders`,
+//! `cancel_source_order`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
 //! jobs other processes enqueued. Each job runs in its own task, so a panicking or hanging job
 //! (bounded by the lease) fails that job only, never the worker.
 
@@ -18,11 +19,13 @@ use tokio::task::JoinSet;
 
 use crate::config::WorkerConfig;
 use crate::metrics::{inc, Metrics};
+use crate::service::destination::{run_cancel_source, CANCEL_SOURCE_JOB_KIND};
 use crate::service::fulfillment::{
     run_reconcile, run_sync_fulfillments, RECONCILE_PUSHES_JOB_KIND, SYNC_FULFILLMENTS_JOB_KIND,
 };
 use crate::service::process::{run_webhook_job, Processed};
 use crate::service::push::{run_push, PUSH_JOB_KIND};
+use crate::service::reconcile::{run_reconcile_orders, RECONCILE_ORDERS_JOB_KIND};
 use crate::service::sync::{run_rematch, REMATCH_JOB_KIND};
 use crate::shutdown::Shutdown;
 
@@ -137,7 +140,8 @@ impl Worker {
             let auth = self.auth.clone();
             let owner = self.owner.clone();
             let job = job.clone();
-            tokio::spawn(async move { handle(&store, &auth, &job, &owner).await })
+            let config = self.config;
+            tokio::spawn(async move { handle(&store, &auth, &config, &job, &owner).await })
         };
         let outcome = match tokio::time::timeout(self.config.lease, handler).await {
             Ok(Ok(result)) => result,
@@ -221,6 +225,7 @@ enum Handled {
 async fn handle(
     store: &Store,
     auth: &AuthService,
+    config: &WorkerConfig,
     job: &Job,
     owner: &str,
 ) -> Result<Handled, JobFailure> {
@@ -262,6 +267,24 @@ async fn handle(
             }),
         },
         SYNC_FULFILLMENTS_JOB_KIND => match run_sync_fulfillments(store, auth, job, owner).await {
+            Ok(()) => Ok(Handled::Done),
+            Err(e) => Err(JobFailure {
+                retryable: e.is_retryable(),
+                error: e.to_string(),
+            }),
+        },
+        RECONCILE_ORDERS_JOB_KIND => {
+            match run_reconcile_orders(store, auth, &config.reconcile, config.lease, job, owner)
+                .await
+            {
+                Ok(_) => Ok(Handled::Done),
+                Err(e) => Err(JobFailure {
+                    retryable: e.is_retryable(),
+                    error: e.to_string(),
+                }),
+            }
+        }
+        CANCEL_SOURCE_JOB_KIND => match run_cancel_source(store, auth, job, owner).await {
             Ok(()) => Ok(Handled::Done),
             Err(e) => Err(JobFailure {
                 retryable: e.is_retryable(),

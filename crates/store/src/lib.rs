@@ -16,6 +16,8 @@
 //! | [`orders`] | destination orders (raw payload kept) and the Orders tab list query |
 //! | [`pushes`] | one push per destination order and source store, its lines and status |
 //! | [`fulfillments`] | shipments brought back from source stores: source state, destination fulfillment, what was applied |
+//! | [`pushes`] | one push per destination order and source store, its lines, status and attention reason |
+//! | [`schedules`] | periodic tasks run once per interval across processes; reconciliation cursors |
 //! | [`events`] | the append-only history of each order |
 //! | [`webhooks`] | webhook receipts (raw body, dedupe key) and the job that processes each |
 //! | [`compliance`] | customer data records, redacting a customer, erasing a shop, stopping a shop's jobs |
@@ -37,6 +39,7 @@ pub mod jobs;
 pub mod matching;
 pub mod orders;
 pub mod pushes;
+pub mod schedules;
 pub mod settings;
 pub mod shops;
 pub mod synced;

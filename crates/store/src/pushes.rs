@@ -36,6 +36,10 @@ pub struct PushRecord {
     pub shipping_fee: Option<String>,
     /// The manual fee the merchant typed, if any.
     pub manual_fee: Option<String>,
+    /// Why the push needs the merchant although its status is settled (e.g. the destination
+    /// order was cancelled after the source store shipped, or edited after the push), in
+    /// merchant words; `None` when nothing needs attention.
+    pub attention: Option<String>,
     /// The lines it carries.
     pub lines: Vec<PushLine>,
     /// Created.
@@ -94,6 +98,7 @@ struct PushRow {
     shipping_title: Option<String>,
     shipping_fee: Option<String>,
     manual_fee: Option<String>,
+    attention: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -115,6 +120,7 @@ impl PushRow {
             shipping_title: self.shipping_title,
             shipping_fee: self.shipping_fee,
             manual_fee: self.manual_fee,
+            attention: self.attention,
             lines,
             created_at: UnixMillis(self.created_at),
             updated_at: UnixMillis(self.updated_at),
@@ -124,7 +130,7 @@ impl PushRow {
 
 const PUSH_SELECT: &str = "SELECT p.id, p.order_id, p.source_shop_id, s.domain AS source_domain, p.push_key, p.status, \
     p.status_reason, p.source_order_gid, p.source_order_name, p.shipping_title, p.shipping_fee, p.manual_fee, \
-    p.created_at, p.updated_at FROM pushes p JOIN shops s ON s.id = p.source_shop_id";
+    p.attention, p.created_at, p.updated_at FROM pushes p JOIN shops s ON s.id = p.source_shop_id";
 
 const LINE_SELECT: &str =
     "SELECT destination_line_gid, source_variant_gid, sku, title, quantity, unit_price, \
@@ -265,7 +271,83 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Sets (or with `None` clears) why a push needs the merchant, appending `history` to the
+    /// order's log. Answers false, writing nothing, when the stored reason is already `attention`
+    /// (so flagging the same thing twice changes nothing).
+    pub async fn set_push_attention(
+        &mut self,
+        push_id: i64,
+        attention: Option<&str>,
+        history: &NewEvent<'_>,
+        now: UnixMillis,
+    ) -> Result<bool> {
+        let n = with_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE pushes SET attention = $1, updated_at = $2 WHERE id = $3 \
+                 AND (attention IS NULL OR $1 IS NULL OR attention <> $1) AND NOT (attention IS NULL AND $1 IS NULL)",
+            )
+            .bind(attention)
+            .bind(now.0)
+            .bind(push_id)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Ok(false);
+        }
+        let history = NewEvent {
+            push_id: Some(push_id),
+            ..history.clone()
+        };
+        self.append_event(&history, now).await?;
+        Ok(true)
+    }
+
+    /// Queues a push's job again (the redrive of a push whose job died or vanished): drops the
+    /// push's dead job, if any, and enqueues `job` (whose dedupe key is the push's). Answers the
+    /// new job's id, or `None` when a job of the push is already queued.
+    pub async fn redrive_push_job(
+        &mut self,
+        job: &crate::jobs::NewJob,
+        now: UnixMillis,
+    ) -> Result<Option<i64>> {
+        if let Some(key) = &job.dedupe_key {
+            with_tx!(self, |c| {
+                sqlx::query("DELETE FROM jobs WHERE dedupe_key = $1 AND state = 'dead'")
+                    .bind(key)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        self.enqueue(job, now).await
+    }
+}
+
 impl Store {
+    /// The destination store's pushes that are Queued or Pushing while no job of theirs
+    /// (dedupe key `push:{id}`) is queued or running: their job died (out of attempts, a final
+    /// error) or is missing, so nothing would ever move them. Oldest change first, at most `limit`.
+    pub async fn stuck_pushes(
+        &self,
+        destination_shop_id: i64,
+        limit: u32,
+    ) -> Result<Vec<PushRecord>> {
+        let sql = format!(
+            "{PUSH_SELECT} JOIN destination_orders o ON o.id = p.order_id \
+             WHERE o.shop_id = $1 AND p.status IN ('queued', 'pushing') AND NOT EXISTS ( \
+             SELECT 1 FROM jobs j WHERE j.dedupe_key = 'push:' || CAST(p.id AS TEXT) AND j.state IN ('queued', 'running')) \
+             ORDER BY p.updated_at, p.id LIMIT $2"
+        );
+        let rows: Vec<PushRow> = with_pool!(self, |c| sqlx::query_as(&sql)
+            .bind(destination_shop_id)
+            .bind(i64::from(limit))
+            .fetch_all(c)
+            .await?);
+        self.with_lines(rows).await
+    }
+
     /// Every push of a destination order, by source store domain.
     pub async fn pushes_for_order(&self, order_id: i64) -> Result<Vec<PushRecord>> {
         let sql = format!("{PUSH_SELECT} WHERE p.order_id = $1 ORDER BY s.domain");

@@ -50,6 +50,7 @@ fn answer(state: &AppState, r: &PushRequested) -> Response {
             "source": r.push.source_domain.as_str(),
             "status": r.push.status.as_str(),
             "label": r.push.status.label(),
+            "attention": r.push.attention,
             "queued_now": r.queued_now,
         })),
     )

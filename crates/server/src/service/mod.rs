@@ -3,17 +3,21 @@
 //! [`addon`], product changes in [`sync`]), the Order add-on's Plan & Billing operations
 //! ([`addon`]), connections and synced products with their `rematch` job ([`sync`]), and pushing orders to
 //! source stores exactly once with the `push` job ([`push`]) under the Order Push Settings
-//! ([`settings`]), and bringing shipments, tracking and source cancellations back with the
-//! `sync_fulfillments` and `reconcile_pushes` jobs ([`fulfillment`]). HTTP handlers and
+//! ([`settings`]), bringing shipments, tracking and source cancellations back with the
+//! `sync_fulfillments` and `reconcile_pushes` jobs ([`fulfillment`]), order reconciliation and the
+//! redrive of stuck pushes ([`reconcile`]), and what a destination order's cancellation or edit
+//! after a push does ([`destination`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
 pub mod compliance;
+pub mod destination;
 pub mod fulfillment;
 pub mod intake;
 pub mod orders;
 pub mod process;
 pub mod push;
+pub mod reconcile;
 pub mod settings;
 pub mod sync;
 

@@ -3,20 +3,26 @@
 //! the source stores it routes to), store it (an older state never replaces a newer one) and
 //! write what changed to the order's history, all in one transaction with the job's completion.
 //! When the store's Auto push is on (and its Order add-on active), an eligible order's pushes
-//! to its source stores are queued in that same transaction (after `hold_minutes`).
+//! to its source stores are queued in that same transaction (after `hold_minutes`). A
+//! cancellation or an edit after a push is handled there too ([`super::destination`]).
+//!
+//! [`take_in`] is the one path of an order state into ordersync: webhooks ([`ingest`]) and order
+//! reconciliation ([`super::reconcile`]) both go through it.
 
-use ordersync_core::{evaluate, route, status::summarize, Eligibility, ShopDomain, StoreRole};
+use ordersync_core::{
+    evaluate, route, status::summarize, DestinationOrder, Eligibility, ShopDomain, StoreRole,
+};
 use ordersync_shopify::payload::parse_order;
 use ordersync_store::events::NewEvent;
 use ordersync_store::orders::{OrderUpsert, UpsertOutcome};
 use ordersync_store::shops::ShopRecord;
 use ordersync_store::webhooks::WebhookReceipt;
-use ordersync_store::{Store, UnixMillis};
+use ordersync_store::{Store, Tx, UnixMillis};
 use serde_json::json;
 
 use super::process::{finish, JobRef};
-use super::push;
 use super::ProcessError;
+use super::{destination, push};
 
 /// The shop a receipt names, which must be known to ordersync and have the app installed.
 pub(crate) async fn installed_shop(
@@ -60,41 +66,112 @@ pub async fn ingest(
         return super::fulfillment::source_order_changed(store, &shop, receipt, job, now).await;
     }
     let order = parse_order(&receipt.body).map_err(|e| ProcessError::Final(e.to_string()))?;
+    let incoming = Incoming {
+        shop: &shop,
+        order: &order,
+        raw_payload: &receipt.body,
+        event_at: receipt.triggered_at,
+        actor: format!("webhook {}", receipt.topic),
+    };
+    let (tx, taken) = take_in(store, &incoming, now).await?;
+    finish(tx, receipt, job, Some(order.id.as_str()), now).await?;
+    taken.after_commit(store, shop.id).await?;
+    Ok(())
+}
+
+/// One state of a destination order to take in, from a webhook or from reconciliation.
+pub(crate) struct Incoming<'a> {
+    /// The destination store (installed, role destination).
+    pub shop: &'a ShopRecord,
+    /// The order as Shopify described it.
+    pub order: &'a DestinationOrder,
+    /// What Shopify sent (kept as the order's raw payload).
+    pub raw_payload: &'a [u8],
+    /// When this state was observed: the webhook's triggered-at, or the time reconciliation read
+    /// it; orders two states with the same `updated_at`.
+    pub event_at: Option<UnixMillis>,
+    /// Who brought it, for the history (`webhook orders/paid`, `reconciliation`).
+    pub actor: String,
+}
+
+/// What [`take_in`] did, for the work after its transaction commits.
+#[derive(Debug)]
+pub(crate) struct TakenIn {
+    /// The stored order's id.
+    pub order_id: i64,
+    /// Whether the state was older than the stored one (and ignored).
+    pub stale: bool,
+    /// Whether pushes changed (queued, cancelled, flagged): the list status is refreshed.
+    pub pushes_changed: bool,
+}
+
+impl TakenIn {
+    /// After the commit: files the order under the list status its pushes now give.
+    pub(crate) async fn after_commit(
+        &self,
+        store: &Store,
+        shop_id: i64,
+    ) -> Result<(), ProcessError> {
+        if self.pushes_changed {
+            push::refresh_list_status(store, shop_id, self.order_id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The one intake path of a destination order's state, shared by webhooks and reconciliation:
+/// eligibility, list status, the store's stale-state protection (an older state never replaces a
+/// newer one), history, automated push, and what a cancellation or an edit after a push means for
+/// the order's pushes ([`super::destination`]). Answers the open transaction, for the caller to
+/// finish (mark its receipt processed, complete its job) and commit.
+pub(crate) async fn take_in(
+    store: &Store,
+    incoming: &Incoming<'_>,
+    now: UnixMillis,
+) -> Result<(Tx, TakenIn), ProcessError> {
+    let shop = incoming.shop;
+    let order = incoming.order;
     let catalog = store.synced_catalog(shop.id).await?;
-    let eligibility = evaluate(&order, &catalog);
-    let routing = route(&order, &catalog);
+    let eligibility = evaluate(order, &catalog);
+    let routing = route(order, &catalog);
     let expected_sources = routing.per_source.len();
     let auto = if eligibility.is_eligible() {
-        push::auto_push_targets(store, &shop, &routing.source_shops(), now).await?
+        push::auto_push_targets(store, shop, &routing.source_shops(), now).await?
     } else {
         None
     };
     let previous = store.order_by_gid(shop.id, order.id.as_str()).await?;
     let pushes = match &previous {
-        Some(p) => store
-            .pushes_for_order(p.id)
-            .await?
-            .into_iter()
-            .map(|p| p.status)
-            .collect(),
+        Some(p) => store.pushes_for_order(p.id).await?,
         None => Vec::new(),
     };
-    let list_status = summarize(eligibility.is_eligible(), &pushes, expected_sources);
+    let source_names: Vec<(ShopDomain, String)> = if pushes.is_empty() {
+        Vec::new()
+    } else {
+        store
+            .source_stores_of(shop.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.shop.domain, s.shop.name.as_str().to_owned()))
+            .collect()
+    };
+    let statuses: Vec<_> = pushes.iter().map(|p| p.status).collect();
+    let list_status = summarize(eligibility.is_eligible(), &statuses, expected_sources);
     let mut tx = store.begin().await?;
     let outcome = tx
         .upsert_order(
             OrderUpsert {
                 shop_id: shop.id,
-                order: &order,
+                order,
                 eligibility: &eligibility,
                 list_status,
-                raw_payload: &receipt.body,
-                event_at: receipt.triggered_at,
+                raw_payload: incoming.raw_payload,
+                event_at: incoming.event_at,
             },
             now,
         )
         .await?;
-    let actor = format!("webhook {}", receipt.topic);
+    let actor = incoming.actor.as_str();
     let mut events: Vec<(&str, String, Option<serde_json::Value>)> = Vec::new();
     let reasons_event = |e: &Eligibility| {
         let messages: Vec<String> = e.reasons().iter().map(|r| r.message()).collect();
@@ -116,7 +193,7 @@ pub async fn ingest(
         }
         (UpsertOutcome::Updated(_), Some(before)) => {
             let same_reasons = before.ineligible_reasons.as_slice() == eligibility.reasons();
-            if before.order != order || !same_reasons {
+            if before.order != *order || !same_reasons {
                 events.push(("order_updated", "Order updated".into(), None));
             }
             if !before.eligible && eligibility.is_eligible() {
@@ -130,7 +207,7 @@ pub async fn ingest(
             }
         }
         (UpsertOutcome::Stale(_), _) => {
-            tracing::info!(shop = %shop.shop.domain, order = %order.id.as_str(), receipt_id = receipt.id, "older order state ignored");
+            tracing::info!(shop = %shop.shop.domain, order = %order.id.as_str(), actor, "older order state ignored");
         }
     }
     for (kind, message, data) in &events {
@@ -138,7 +215,7 @@ pub async fn ingest(
             &NewEvent {
                 order_id: outcome.id(),
                 push_id: None,
-                actor: &actor,
+                actor,
                 kind,
                 message,
                 data: data.clone(),
@@ -147,18 +224,43 @@ pub async fn ingest(
         )
         .await?;
     }
+    let stale = matches!(outcome, UpsertOutcome::Stale(_));
     let mut auto_queued = 0;
-    if let (Some((targets, run_at)), false) = (&auto, matches!(outcome, UpsertOutcome::Stale(_))) {
+    if let (Some((targets, run_at)), false) = (&auto, stale) {
         let order_ref = push::OrderRef {
             id: outcome.id(),
             gid: &order.id,
         };
-        auto_queued = push::queue_auto(&mut tx, &shop, order_ref, targets, *run_at, now).await?;
+        auto_queued = push::queue_auto(&mut tx, shop, order_ref, targets, *run_at, now).await?;
     }
-    tracing::info!(shop = %shop.shop.domain, order = %order.name.as_str(), outcome = ?outcome, eligible = eligibility.is_eligible(), auto_queued, "order taken in");
-    finish(tx, receipt, job, Some(order.id.as_str()), now).await?;
-    if auto_queued > 0 {
-        push::refresh_list_status(store, shop.id, outcome.id()).await?;
+    let mut changed = 0;
+    if !stale {
+        let was_cancelled = previous.as_ref().is_some_and(|p| p.order.cancelled);
+        let after = destination::AfterPush {
+            shop,
+            order_id: outcome.id(),
+            order,
+            previous: previous.as_ref().map(|p| &p.order),
+            pushes: &pushes,
+            routing: &routing,
+            source_names: &source_names,
+            actor,
+        };
+        changed = if order.cancelled && !was_cancelled {
+            destination::order_cancelled(&mut tx, &after, now).await?
+        } else if !order.cancelled {
+            destination::flag_edits(&mut tx, &after, now).await?
+        } else {
+            0
+        };
     }
-    Ok(())
+    tracing::info!(shop = %shop.shop.domain, order = %order.name.as_str(), outcome = ?outcome, eligible = eligibility.is_eligible(), auto_queued, pushes_changed = changed, actor, "order taken in");
+    Ok((
+        tx,
+        TakenIn {
+            order_id: outcome.id(),
+            stale,
+            pushes_changed: auto_queued + changed > 0,
+        },
+    ))
 }

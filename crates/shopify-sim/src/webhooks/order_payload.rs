@@ -303,7 +303,16 @@ fn line_item_json(
         "vendor": line.vendor,
         "tax_lines": [],
         "duties": [],
-        "discount_allocations": [],
+        // The line's share of the order's discount, as the Admin API's `discountAllocations`.
+        "discount_allocations": if line.discount.is_zero() {
+            json!([])
+        } else {
+            json!([{
+                "amount": amount(line.discount),
+                "amount_set": money_set(line.discount, currency),
+                "discount_application_index": 0,
+            }])
+        },
     })
 }
 

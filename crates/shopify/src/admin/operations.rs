@@ -96,6 +96,13 @@ operation!(
 operation!(ORDERS, "Orders", "orders.graphql", false, 52);
 operation!(ORDER, "Order", "order.graphql", false, 950);
 operation!(
+    RECONCILE_ORDERS,
+    "ReconcileOrders",
+    "reconcile_orders.graphql",
+    false,
+    830
+);
+operation!(
     ORDER_CREATE,
     "OrderCreate",
     "order_create.graphql",
@@ -132,7 +139,7 @@ operation!(
 );
 
 /// Every operation the client sends.
-pub const OPERATIONS: [Operation; 16] = [
+pub const OPERATIONS: [Operation; 17] = [
     SHOP,
     CURRENT_APP_INSTALLATION,
     WEBHOOK_SUBSCRIPTIONS,
@@ -144,6 +151,7 @@ pub const OPERATIONS: [Operation; 16] = [
     CATALOG_VARIANTS,
     ORDERS,
     ORDER,
+    RECONCILE_ORDERS,
     ORDER_CREATE,
     ORDER_CANCEL,
     FULFILLMENT_CREATE,
@@ -152,8 +160,8 @@ pub const OPERATIONS: [Operation; 16] = [
 ];
 
 /// `(name, document)` of every operation, for the schema validation test.
-pub const DOCUMENTS: [(&str, &str); 16] = {
-    let mut out = [("", ""); 16];
+pub const DOCUMENTS: [(&str, &str); 17] = {
+    let mut out = [("", ""); 17];
     let mut i = 0;
     while i < OPERATIONS.len() {
         out[i] = (OPERATIONS[i].name, OPERATIONS[i].document);
@@ -198,6 +206,11 @@ struct CatalogData {
 #[derive(Deserialize)]
 struct OrdersData {
     orders: Page<OrderSummary>,
+}
+
+#[derive(Deserialize)]
+struct RawOrdersData {
+    orders: Page<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -392,8 +405,21 @@ impl ShopApi {
         Ok(data.orders)
     }
 
-    /// An order with its lines, fulfillment orders and fulfillments (with the lines each ships);
-    /// `None` when it does not exist.
+    /// One page of orders matching a search `query` (e.g. `updated_at:>='2026-01-01T00:00:00Z'`),
+    /// oldest update first, each with everything the destination order model needs, as the raw
+    /// JSON node (see [`crate::payload::parse_graphql_order`]). Order reconciliation reads these.
+    pub async fn orders_for_reconciliation(
+        &self,
+        query: &str,
+        first: u32,
+        after: Option<&str>,
+    ) -> Result<Page<serde_json::Value>, AdminError> {
+        let vars = json!({ "query": query, "first": first, "after": after });
+        let data: RawOrdersData = self.execute(&RECONCILE_ORDERS, &vars, none).await?;
+        Ok(data.orders)
+    }
+
+    /// An order with its lines, fulfillment orders and fulfillments; `None` when it does not exist.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, AdminError> {
         let data: OrderData = self.execute(&ORDER, &json!({ "id": id }), none).await?;
         Ok(data.order)

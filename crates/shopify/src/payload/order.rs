@@ -34,7 +34,7 @@ pub enum OrderPayloadError {
     },
 }
 
-fn bad(field: impl Into<String>, problem: impl std::fmt::Display) -> OrderPayloadError {
+pub(super) fn bad(field: impl Into<String>, problem: impl std::fmt::Display) -> OrderPayloadError {
     OrderPayloadError::Value {
         field: field.into(),
         problem: problem.to_string(),
@@ -142,17 +142,21 @@ struct RawDiscountAllocation {
     amount: String,
 }
 
-fn non_blank(s: Option<String>) -> Option<String> {
+pub(super) fn non_blank(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn time(field: &str, value: &str) -> Result<DateTime<Utc>, OrderPayloadError> {
+pub(super) fn time(field: &str, value: &str) -> Result<DateTime<Utc>, OrderPayloadError> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| bad(field, format!("`{value}` is not an RFC 3339 time ({e})")))
 }
 
-fn money(field: &str, amount: &str, currency: &CurrencyCode) -> Result<Money, OrderPayloadError> {
+pub(super) fn money(
+    field: &str,
+    amount: &str,
+    currency: &CurrencyCode,
+) -> Result<Money, OrderPayloadError> {
     Money::parse(amount, currency.as_str()).map_err(|e| bad(field, e))
 }
 

@@ -11,6 +11,7 @@ mod harness;
 mod jobs;
 mod matching;
 mod orders;
+mod schedules;
 mod schema;
 mod shops;
 mod webhooks;

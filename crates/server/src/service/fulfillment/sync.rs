@@ -975,6 +975,7 @@ mod tests {
             push_key: "k".into(),
             status: PushStatus::Pushed,
             status_reason: None,
+            attention: None,
             source_order_gid: Some("gid://shopify/Order/1".into()),
             source_order_name: Some("#1".into()),
             shipping_title: None,

@@ -148,6 +148,33 @@ async fn attempt(
     let plan = match plan {
         Ok(plan) => plan,
         Err(reason) => {
+            if status == PushStatus::Pushing {
+                // An earlier attempt may have created the source order before the order became
+                // unpushable (e.g. cancelled): look before failing, so that order is not lost.
+                if let Some((gid, name)) = find_by_tag(auth, source, push, now).await? {
+                    let message = format!(
+                        "Found order {name} on {} (created by an earlier attempt); pushed",
+                        source.shop.domain
+                    );
+                    let mut tx = store.begin().await?;
+                    tx.transition_push(
+                        push.id,
+                        PushStatus::Pushing,
+                        &PushEvent::Created,
+                        &PushChange {
+                            source_order_gid: Some(gid),
+                            source_order_name: Some(name),
+                            ..PushChange::default()
+                        },
+                        &event(order.id, "push_created", &message),
+                        now,
+                    )
+                    .await?;
+                    tx.complete_job(job.id, owner).await?;
+                    tx.commit().await?;
+                    return Ok(());
+                }
+            }
             let mut tx = store.begin().await?;
             if status == PushStatus::Queued {
                 status = started(&mut tx, order, push, None, now).await?;
@@ -239,6 +266,33 @@ async fn attempt(
     tx.commit().await?;
     tracing::info!(shop = %source.shop.domain, operation = "orderCreate", destination = %destination.shop.domain, order = %order.order.name.as_str(), source_order = %gid, found_by_tag = was_found, ms = started_at.elapsed().as_millis(), "order pushed");
     Ok(())
+}
+
+/// The source order an earlier attempt of this push created, found by the push's unique tag.
+async fn find_by_tag(
+    auth: &AuthService,
+    source: &ShopRecord,
+    push: &PushRecord,
+    now: UnixMillis,
+) -> Result<Option<(String, String)>, PushJobError> {
+    let token = auth
+        .access_token(source, now)
+        .await
+        .map_err(|e| PushJobError::Token {
+            shop: source.shop.domain.clone(),
+            source: e,
+        })?;
+    let api = auth.admin().shop(source.shop.domain.as_str(), token);
+    let tag = format!("{}-{}", ordersync_core::plan::ORDERSYNC_TAG, push.push_key);
+    let page = api
+        .orders(Some(&format!("tag:{tag}")), 5, None)
+        .await
+        .map_err(PushJobError::Shopify)?;
+    Ok(page
+        .nodes
+        .into_iter()
+        .find(|o| o.tags.contains(&tag))
+        .map(|o| (o.id, o.name)))
 }
 
 /// The plan of this push, or the merchant reason it cannot be planned.
