@@ -3,12 +3,13 @@
 //! [`addon`], product changes in [`sync`]), the Order add-on's Plan & Billing operations
 //! ([`addon`]), connections and synced products with their `rematch` job ([`sync`]), and pushing orders to
 //! source stores exactly once with the `push` job ([`push`]) under the Order Push Settings
-//! ([`settings`]). HTTP handlers and
+//! ([`settings`]); the Orders tab's list, counts, detail and bulk Push ([`order_views`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
 pub mod compliance;
 pub mod intake;
+pub mod order_views;
 pub mod orders;
 pub mod process;
 pub mod push;

@@ -10,6 +10,7 @@ mod harness;
 mod jobs;
 mod matching;
 mod orders;
+mod orders_tab;
 mod schema;
 mod shops;
 mod webhooks;
