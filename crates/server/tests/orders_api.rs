@@ -686,7 +686,7 @@ async fn bulk_push_reports_each_order_and_source_store_and_creates_one_source_or
                     .unwrap()
                     .orders
                     .values()
-                    .filter(|o| o.tags.iter().any(|t| *t == tag))
+                    .filter(|o| o.tags.contains(&tag))
                     .count()
             });
             assert_eq!(tagged, 1, "one source order for {tag}");
