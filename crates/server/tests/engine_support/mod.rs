@@ -275,6 +275,7 @@ pub async fn setup_two_sources(addon: bool) -> TwoSources {
         world,
         dest,
         source_variant,
+        ..
     } = setup(false).await;
     world.sim.sim.mutate(|w| {
         w.add_shop(WESTERLY, "Westerly Teas", "owner@westerly.example", "USD");
