@@ -96,6 +96,7 @@ async fn another_shop_sees_nothing_of_the_first() {
             ("POST", "/api/connections") => Some(json!({"key": "NOT-A-KEY"})),
             ("PUT", "/api/settings/push") => Some(json!({})),
             ("PUT", "/api/settings/auto-push") => Some(json!({"enabled": false})),
+            ("POST", "/api/orders/push") => Some(json!({"orders": [1, 2, 3]})),
             ("PUT", _) => Some(json!({"source": NORTHWIND, "source_variant_id": 1})),
             _ => None,
         },

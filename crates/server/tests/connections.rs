@@ -434,6 +434,7 @@ async fn another_store_sees_and_changes_nothing_of_the_first() {
             ("POST", "/api/connections") => Some(json!({"key": "NOT-A-KEY"})),
             ("PUT", "/api/settings/push") => Some(json!({})),
             ("PUT", "/api/settings/auto-push") => Some(json!({"enabled": false})),
+            ("POST", "/api/orders/push") => Some(json!({"orders": [1, 2, 3]})),
             ("PUT", _) => Some(json!({"source": EASTWIND, "source_variant_id": 1})),
             _ => None,
         },

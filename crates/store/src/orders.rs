@@ -1,7 +1,11 @@
 //! Destination orders as ingested from Shopify, with the raw payload kept, and the Orders tab's
 //! list query: keyset pagination on (created at, id), filters by list status and eligibility,
 //! search by order number, customer name or email. Every filter has an index that starts with
-//! the shop, so a page costs the same at a thousand orders and at a million.
+//! the shop, so a page costs the same at a thousand orders and at a million. The count per list
+//! status (the Orders tab's "N failed pushes" banner and filter badges) is one GROUP BY answered
+//! from the `destination_orders_status_page` index alone.
+
+use std::collections::BTreeMap;
 
 use ordersync_core::{DestinationOrder, Eligibility, IneligibleReason, OrderListStatus};
 
@@ -465,6 +469,58 @@ impl Store {
             None
         };
         Ok(OrderPage { orders, next })
+    }
+}
+
+/// The count per list status: an index-only GROUP BY on `destination_orders_status_page`
+/// (`shop_id, list_status, ...`), never a scan of the orders themselves.
+const ORDER_COUNTS_SQL: &str = "SELECT list_status, COUNT(*) AS n FROM destination_orders \
+     WHERE shop_id = $1 GROUP BY list_status";
+
+impl Store {
+    /// How many of a shop's orders the Orders tab files under each list status; every status is
+    /// present (0 when none).
+    pub async fn order_counts(&self, shop_id: i64) -> Result<BTreeMap<OrderListStatus, i64>> {
+        let rows: Vec<(String, i64)> = with_pool!(self, |c| sqlx::query_as(ORDER_COUNTS_SQL)
+            .bind(shop_id)
+            .fetch_all(c)
+            .await?);
+        let mut counts: BTreeMap<OrderListStatus, i64> =
+            OrderListStatus::ALL.into_iter().map(|s| (s, 0)).collect();
+        for (status, n) in rows {
+            let status = OrderListStatus::parse(&status)
+                .map_err(|e| StoreError::corrupt("list status", e))?;
+            counts.insert(status, n);
+        }
+        Ok(counts)
+    }
+
+    /// The backend's query plan for [`Store::order_counts`] (PostgreSQL: with sequential scans
+    /// discouraged, as on a table too big to scan), so a test can check it stays index-backed.
+    #[doc(hidden)]
+    pub async fn order_counts_plan(&self, shop_id: i64) -> Result<String> {
+        let sql = ORDER_COUNTS_SQL.replace("$1", &shop_id.to_string());
+        let lines: Vec<String> = match &self.pool {
+            crate::db::Pool::Sqlite(p) => {
+                let rows: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                        .fetch_all(p)
+                        .await?;
+                rows.into_iter().map(|r| r.3).collect()
+            }
+            crate::db::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await?;
+                let rows: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN {sql}"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.rollback().await?;
+                rows.into_iter().map(|r| r.0).collect()
+            }
+        };
+        Ok(lines.join("\n"))
     }
 }
 

@@ -128,6 +128,21 @@ impl PushRow {
     }
 }
 
+/// The most orders [`Store::pushes_for_orders`] takes at once (a page of the Orders tab).
+pub const MAX_ORDERS_AT_ONCE: usize = 250;
+
+#[derive(sqlx::FromRow)]
+struct PushLineRow {
+    push_id: i64,
+    destination_line_gid: String,
+    source_variant_gid: String,
+    sku: String,
+    title: String,
+    quantity: i64,
+    unit_price: String,
+    fulfilled_quantity: i64,
+}
+
 const PUSH_SELECT: &str = "SELECT p.id, p.order_id, p.source_shop_id, s.domain AS source_domain, p.push_key, p.status, \
     p.status_reason, p.source_order_gid, p.source_order_name, p.shipping_title, p.shipping_fee, p.manual_fee, \
     p.attention, p.created_at, p.updated_at FROM pushes p JOIN shops s ON s.id = p.source_shop_id";
@@ -356,6 +371,73 @@ impl Store {
             .fetch_all(c)
             .await?);
         self.with_lines(rows).await
+    }
+
+    /// Every push of these orders (at most [`MAX_ORDERS_AT_ONCE`] ids), each order's by source
+    /// store domain: two queries whatever the number of orders, for a page of the Orders tab.
+    /// Callers check the orders belong to the shop first.
+    pub async fn pushes_for_orders(&self, order_ids: &[i64]) -> Result<Vec<PushRecord>> {
+        if order_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if order_ids.len() > MAX_ORDERS_AT_ONCE {
+            return Err(StoreError::Invalid(format!(
+                "at most {MAX_ORDERS_AT_ONCE} orders at once, not {}",
+                order_ids.len()
+            )));
+        }
+        let placeholders = |first: usize, n: usize| {
+            (first..first + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "{PUSH_SELECT} WHERE p.order_id IN ({}) ORDER BY p.order_id, s.domain",
+            placeholders(1, order_ids.len())
+        );
+        let rows: Vec<PushRow> = with_pool!(self, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for id in order_ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await?
+        });
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let push_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let line_sql = format!(
+            "SELECT push_id, destination_line_gid, source_variant_gid, sku, title, quantity, unit_price, \
+             fulfilled_quantity FROM push_lines WHERE push_id IN ({}) ORDER BY push_id, destination_line_gid",
+            placeholders(1, push_ids.len())
+        );
+        let lines: Vec<PushLineRow> = with_pool!(self, |c| {
+            let mut q = sqlx::query_as(&line_sql);
+            for id in &push_ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await?
+        });
+        let mut by_push: std::collections::HashMap<i64, Vec<PushLine>> =
+            std::collections::HashMap::new();
+        for l in lines {
+            by_push.entry(l.push_id).or_default().push(PushLine {
+                destination_line_gid: l.destination_line_gid,
+                source_variant_gid: l.source_variant_gid,
+                sku: l.sku,
+                title: l.title,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                fulfilled_quantity: l.fulfilled_quantity,
+            });
+        }
+        rows.into_iter()
+            .map(|r| {
+                let lines = by_push.remove(&r.id).unwrap_or_default();
+                r.into_record(lines)
+            })
+            .collect()
     }
 
     /// The push with this key, if any.

@@ -35,6 +35,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/settings/push"),
     ("PUT", "/api/settings/push"),
     ("PUT", "/api/settings/auto-push"),
+    ("GET", "/api/orders"),
+    ("GET", "/api/orders/counts"),
+    ("GET", "/api/orders/{id}"),
+    ("POST", "/api/orders/push"),
 ];
 
 /// The JSON API routes.

@@ -10,11 +10,29 @@ mod auth;
 mod billing;
 mod health;
 mod metrics;
+mod openapi;
+mod orders;
 mod push;
 mod sync;
 mod webhooks;
 
 pub use api::ROUTES as API_ROUTES;
+pub use openapi::OPENAPI_JSON;
+
+/// Every route that is not behind a session token: probes, metrics, Shopify's webhooks, the
+/// install and billing-return pages, and the API's own OpenAPI document (the `openapi` test
+/// checks these and [`API_ROUTES`] are exactly the routes the document describes).
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("POST", "/webhooks"),
+    ("GET", "/auth"),
+    ("GET", "/auth/callback"),
+    ("POST", "/auth/token-exchange"),
+    ("GET", "/billing/return"),
+    ("GET", "/api/openapi.json"),
+];
 
 /// Every route of the server; `/webhooks`, OAuth and the JSON API only when this process has
 /// the `api` role.
@@ -29,7 +47,9 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
             .merge(api::router())
             .merge(billing::router())
             .merge(sync::router())
-            .merge(push::router());
+            .merge(push::router())
+            .merge(orders::router())
+            .merge(openapi::router());
     }
     router.with_state(state)
 }

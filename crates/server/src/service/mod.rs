@@ -6,7 +6,8 @@
 //! ([`settings`]), bringing shipments, tracking and source cancellations back with the
 //! `sync_fulfillments` and `reconcile_pushes` jobs ([`fulfillment`]), order reconciliation and the
 //! redrive of stuck pushes ([`reconcile`]), and what a destination order's cancellation or edit
-//! after a push does ([`destination`]). HTTP handlers and
+//! after a push does ([`destination`]); the Orders tab's list, counts, detail and bulk Push
+//! ([`order_views`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
@@ -14,6 +15,7 @@ pub mod compliance;
 pub mod destination;
 pub mod fulfillment;
 pub mod intake;
+pub mod order_views;
 pub mod orders;
 pub mod process;
 pub mod push;

@@ -233,3 +233,115 @@ pub async fn kinds(world: &World, order_id: i64) -> Vec<String> {
         .map(|e| e.kind)
         .collect()
 }
+
+/// The second source store of [`setup_two_sources`].
+pub const WESTERLY: &str = "westerly.myshopify.com";
+
+/// Creates a one-variant product titled `title` with `sku`; answers the variant's numeric id.
+pub fn titled_product(world: &World, shop: &str, title: &str, sku: &str, price: i64) -> u64 {
+    world.sim.sim.mutate(|w| {
+        let id = create_product(
+            w,
+            shop,
+            NewProduct {
+                title: title.into(),
+                vendor: None,
+                variants: vec![NewVariant {
+                    title: Some("Default".into()),
+                    sku: Some(sku.into()),
+                    price: Decimal::new(price, 2),
+                    inventory: 50,
+                }],
+            },
+        )
+        .unwrap();
+        w.shop(shop).unwrap().products[&id].variant_ids[0]
+    })
+}
+
+/// [`setup`] plus a second source store: Westerly (Westerly Teas) selling SKU `TEA`, connected
+/// to Northwind, which sells MUG, TEA and SCARF (SCARF is no source store's: never synced).
+pub struct TwoSources {
+    pub world: World,
+    pub dest: String,
+    /// Southwind's MUG variant.
+    pub mug_source_variant: u64,
+    /// Westerly's TEA variant.
+    pub tea_source_variant: u64,
+}
+
+pub async fn setup_two_sources(addon: bool) -> TwoSources {
+    let Setup {
+        world,
+        dest,
+        source_variant,
+        ..
+    } = setup(false).await;
+    world.sim.sim.mutate(|w| {
+        w.add_shop(WESTERLY, "Westerly Teas", "owner@westerly.example", "USD");
+    });
+    let westerly = install(&world, WESTERLY, "source").await;
+    titled_product(&world, NORTHWIND, "Tea", "TEA", 800);
+    titled_product(&world, NORTHWIND, "Scarf", "SCARF", 2500);
+    let tea = titled_product(&world, WESTERLY, "Tea", "TEA", 500);
+    let (_, key) = world
+        .api("GET", "/api/connection-key", Some(&westerly), None)
+        .await;
+    let (status, body) = world
+        .api(
+            "POST",
+            "/api/connections",
+            Some(&dest),
+            Some(json!({ "key": key["connection_key"] })),
+        )
+        .await;
+    assert!((200..300).contains(&status), "{body}");
+    let mut synced = 0;
+    for _ in 0..400 {
+        let (_, body) = world
+            .api("GET", "/api/synced-products", Some(&dest), None)
+            .await;
+        synced = body["synced"].as_array().map_or(0, Vec::len);
+        if body["rematch_pending"] == false && synced == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(synced, 2, "MUG and TEA synced, SCARF not");
+    if addon {
+        addon_on(&world, &dest).await;
+    }
+    TwoSources {
+        world,
+        dest,
+        mug_source_variant: source_variant,
+        tea_source_variant: tea,
+    }
+}
+
+/// A checkout of `lines` (SKU, quantity); a `None` SKU is a custom item titled "Gift wrap".
+pub fn checkout_of(lines: &[(Option<&str>, u32)], payment: Payment) -> PlaceOrder {
+    let mut order = checkout(1, payment);
+    order.lines = lines
+        .iter()
+        .map(|(sku, quantity)| match sku {
+            Some(sku) => OrderLine {
+                sku: Some((*sku).into()),
+                quantity: *quantity,
+                ..OrderLine::default()
+            },
+            None => OrderLine {
+                title: Some("Gift wrap".into()),
+                price: Some(Decimal::new(300, 2)),
+                quantity: *quantity,
+                ..OrderLine::default()
+            },
+        })
+        .collect();
+    order
+}
+
+/// The orders a source store received.
+pub fn source_order_count(world: &World, shop: &str) -> usize {
+    world.sim.sim.read(|w| w.shop(shop).unwrap().orders.len())
+}

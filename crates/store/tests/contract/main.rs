@@ -11,6 +11,7 @@ mod harness;
 mod jobs;
 mod matching;
 mod orders;
+mod orders_tab;
 mod schedules;
 mod schema;
 mod shops;
