@@ -563,9 +563,12 @@ async fn place_orders(
                 .filter(|p| h.is_running(*p))
                 .collect();
             if let Some(p) = running.choose(rng).copied() {
+                let (queued, leased, _) = h.store().job_counts().await.unwrap_or_default();
                 h.kill(p);
                 let back_at = i + rng.gen_range(5..=20);
-                eprintln!("chaos: order {i}: SIGKILL process {p}; back after order {back_at}");
+                eprintln!(
+                    "chaos: order {i}: SIGKILL process {p} ({leased} jobs leased, {queued} queued); back after order {back_at}"
+                );
                 down.push((p, back_at));
             }
         }
@@ -580,11 +583,13 @@ async fn place_orders(
         }
 
         if rng.gen_bool(plan.api_fault_rate) {
+            // The rotation moves on only when the fault was armed, so every kind gets its turn.
             let fault = api[api_n % api.len()].clone();
-            api_n += 1;
             let mut shops: Vec<&str> = net.sources.iter().map(|s| s.domain.as_str()).collect();
             shops.shuffle(rng);
-            arming.arm(h, &shops, "orderCreate", fault);
+            if arming.arm(h, &shops, "orderCreate", fault) {
+                api_n += 1;
+            }
         }
         let kind = Kind::pick(rng);
         let dest = rng.gen_range(0..net.destinations.len());
@@ -596,7 +601,6 @@ async fn place_orders(
                 },
                 other => other.clone(),
             };
-            hook_n += 1;
             if fault == FaultKind::Drop {
                 // Every webhook of the order about to be placed: only the destination
                 // reconciliation can find it (a lone dropped `orders/create` of a paid order
@@ -606,7 +610,9 @@ async fn place_orders(
                 } else {
                     &["orders/create"]
                 };
-                arming.arm_all(h, &net.destinations[dest].domain, topics, fault);
+                if arming.arm_all(h, &net.destinations[dest].domain, topics, fault) {
+                    hook_n += 1;
+                }
             } else {
                 let topic = *["orders/create", "orders/paid", "orders/updated"]
                     .choose(rng)
@@ -614,7 +620,9 @@ async fn place_orders(
                 let mut shops: Vec<&str> =
                     net.destinations.iter().map(|d| d.domain.as_str()).collect();
                 shops.shuffle(rng);
-                arming.arm(h, &shops, topic, fault);
+                if arming.arm(h, &shops, topic, fault) {
+                    hook_n += 1;
+                }
             }
         }
         let (id, name) = h.place_order(&net.destinations[dest].domain, order);
