@@ -14,7 +14,7 @@
 mod chaos_support;
 
 use chaos_support::scenario::{self, ChaosPlan, Kind};
-use chaos_support::{Harness, HarnessConfig};
+use chaos_support::{Database, Harness, HarnessConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_survive_faults_duplicates_and_kills_exactly_once() {
@@ -59,5 +59,38 @@ async fn orders_survive_faults_duplicates_and_kills_exactly_once() {
     let kills = plan.kills + usize::from(plan.fulfillment && plan.kills > 0);
     assert_eq!(counts.kills as usize, kills, "{counts}");
     assert_eq!(counts.restarts, counts.kills, "{counts}");
+    harness.stop().await;
+}
+
+/// The harness with several processes of different roles on one database (PostgreSQL with
+/// `CHAOS_POSTGRES_URL`): an API and worker, an API only, a worker only; kills land on any of
+/// them. Every API process takes webhooks in (the front spreads them) and every worker runs jobs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_processes_with_their_roles_share_the_work_through_kills() {
+    let mut plan = ChaosPlan::from_env();
+    plan.orders = 150;
+    plan.kills = 2;
+    plan.fulfillment = false;
+    let mut config = HarnessConfig::single(Database::from_env());
+    config.processes = vec!["api,worker".into(), "api".into(), "worker".into()];
+    let mut harness = Harness::start(config).await;
+    let counts = scenario::run(&mut harness, &plan).await;
+    assert_eq!(counts.placed.values().sum::<usize>(), 150);
+    assert_eq!((counts.kills, counts.restarts), (2, 2), "{counts}");
+    for i in 0..harness.process_count() {
+        let roles = harness.roles(i).to_owned();
+        let webhooks = harness.log_count(i, "webhook stored");
+        let jobs = harness.log_count(i, "job done");
+        assert_eq!(
+            webhooks > 0,
+            roles.contains("api"),
+            "process {i} ({roles}) stored {webhooks} webhooks"
+        );
+        assert_eq!(
+            jobs > 0,
+            roles.contains("worker"),
+            "process {i} ({roles}) ran {jobs} jobs"
+        );
+    }
     harness.stop().await;
 }

@@ -456,6 +456,20 @@ impl Harness {
         }
     }
 
+    /// Lines of process `i`'s log (all its runs) that contain `needle`.
+    pub fn log_count(&self, i: usize, needle: &str) -> usize {
+        std::fs::read_to_string(&self.procs[i].log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
+    /// The roles of process `i`.
+    pub fn roles(&self, i: usize) -> &str {
+        &self.procs[i].roles
+    }
+
     /// The last `lines` lines of every process's log, for failure messages.
     pub fn logs_tail(&self, lines: usize) -> String {
         let mut out = String::new();
