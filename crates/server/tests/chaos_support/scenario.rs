@@ -149,6 +149,17 @@ impl Kind {
         )
     }
 
+    /// The reason code ordersync must give for not pushing it.
+    pub fn expected_reason(self) -> Option<&'static str> {
+        match self {
+            Kind::Unpaid => Some("not_paid"),
+            Kind::ZeroValue => Some("zero_value"),
+            Kind::MissingAddress => Some("missing_shipping_address"),
+            Kind::NoSyncedProduct => Some("no_synced_products"),
+            Kind::EligibleMulti | Kind::EligibleSingle | Kind::LaterPaid => None,
+        }
+    }
+
     fn pick(rng: &mut StdRng) -> Kind {
         let total: u32 = Self::WEIGHTED.iter().map(|(_, w)| w).sum();
         let mut roll = rng.gen_range(0..total);
@@ -702,14 +713,27 @@ fn by_tag(orders: &[(usize, Order)]) -> HashMap<String, Vec<(usize, &Order)>> {
     map
 }
 
-/// What ordersync holds about a placed order's pushes: (source domain, status, reason, source
-/// order gid); `None` when the order was never taken in.
-async fn pushes_of(
+/// One push as ordersync holds it: source domain, status, status reason, source order gid.
+type PushView = (String, PushStatus, Option<String>, Option<String>);
+
+/// What ordersync holds about a placed order.
+#[derive(Debug, Clone, Default)]
+struct View {
+    /// Whether it judged the order eligible.
+    eligible: bool,
+    /// Why not (reason codes).
+    reasons: Vec<&'static str>,
+    /// Its pushes.
+    pushes: Vec<PushView>,
+}
+
+/// ordersync's view of a placed order; `None` when it never took the order in.
+async fn view_of(
     h: &Harness,
     net: &Network,
     shop_ids: &mut HashMap<usize, i64>,
     p: &Placed,
-) -> Option<Vec<(String, PushStatus, Option<String>, Option<String>)>> {
+) -> Option<View> {
     let shop_id = match shop_ids.get(&p.dest) {
         Some(id) => *id,
         None => {
@@ -721,8 +745,10 @@ async fn pushes_of(
     };
     let order = h.store().order_by_gid(shop_id, &p.gid()).await.unwrap()?;
     let pushes = h.store().pushes_for_order(order.id).await.unwrap();
-    Some(
-        pushes
+    Some(View {
+        eligible: order.eligible,
+        reasons: order.ineligible_reasons.iter().map(|r| r.code()).collect(),
+        pushes: pushes
             .into_iter()
             .map(|x| {
                 (
@@ -733,11 +759,12 @@ async fn pushes_of(
                 )
             })
             .collect(),
-    )
+    })
 }
 
-/// Waits until every eligible order has its source orders, ordersync holds every push as
-/// Pushed and the simulator has no webhook left to deliver; panics after `timeout` listing what
+/// Waits until every eligible order has its source orders, the simulator has no webhook left to
+/// deliver, ordersync took every order in and judged it as its kind says (a later-paid one
+/// eligible) and holds every push as Pushed; panics after `timeout` listing what
 /// is missing (with ordersync's view of it) and the end of the processes' logs.
 async fn settle(h: &Harness, net: &Network, ledger: &[Placed], timeout: Duration) {
     let deadline = Instant::now() + timeout;
@@ -753,16 +780,21 @@ async fn settle(h: &Harness, net: &Network, ledger: &[Placed], timeout: Duration
         let mut open = Vec::new();
         if missing.is_empty() && h.sim.webhooks_idle(Duration::ZERO).await {
             for p in ledger {
-                match pushes_of(h, net, &mut shop_ids, p).await {
-                    None if p.kind.eligible() => open.push(format!("{} not taken in", p.name)),
-                    None => {}
-                    Some(pushes) => {
-                        for (source, status, reason, _) in pushes {
+                let what = format!(
+                    "{} {} ({:?})",
+                    net.destinations[p.dest].domain, p.name, p.kind
+                );
+                match view_of(h, net, &mut shop_ids, p).await {
+                    None => open.push(format!("{what}: not taken in")),
+                    Some(view) if view.eligible != p.kind.eligible() => open.push(format!(
+                        "{what}: judged eligible={} {:?}",
+                        view.eligible, view.reasons
+                    )),
+                    Some(view) => {
+                        for (source, status, reason, _) in view.pushes {
                             if status != PushStatus::Pushed {
                                 open.push(format!(
-                                    "{} {} → {source}: {} {}",
-                                    net.destinations[p.dest].domain,
-                                    p.name,
+                                    "{what} → {source}: push {} {}",
                                     status.as_str(),
                                     reason.unwrap_or_default()
                                 ));
@@ -796,15 +828,16 @@ async fn settle_report(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "ordersync did not settle: {} source orders missing, {} pushes not Pushed (of {} orders placed)",
+        "ordersync did not settle: {} source orders missing, {} orders or pushes not settled in ordersync (of {} orders placed)",
         missing.len(),
         open.len(),
         ledger.len()
     );
     for (p, s) in missing.iter().take(40) {
-        let view = match pushes_of(h, net, shop_ids, p).await {
+        let view = match view_of(h, net, shop_ids, p).await {
             None => "ordersync never took the order in".to_owned(),
-            Some(pushes) => match pushes
+            Some(view) => match view
+                .pushes
                 .iter()
                 .find(|(source, ..)| *source == net.sources[*s].domain)
             {
@@ -823,7 +856,7 @@ async fn settle_report(
         );
     }
     for line in open.iter().take(40) {
-        let _ = writeln!(out, "  push open: {line}");
+        let _ = writeln!(out, "  not settled: {line}");
     }
     if let Ok((queued, running, dead)) = h.store().job_counts().await {
         let _ = writeln!(out, "jobs: {queued} queued, {running} running, {dead} dead");
@@ -864,9 +897,25 @@ async fn check(h: &Harness, net: &Network, ledger: &[Placed], counts: &mut Count
                 "{what}: an eligible order routes to a source"
             );
         }
-        let pushes = pushes_of(h, net, &mut shop_ids, p)
-            .await
-            .unwrap_or_default();
+        let Some(view) = view_of(h, net, &mut shop_ids, p).await else {
+            problems.push(format!("{what}: ordersync never took it in"));
+            continue;
+        };
+        if view.eligible != p.kind.eligible() {
+            problems.push(format!(
+                "{what}: ordersync judged it eligible={} {:?}",
+                view.eligible, view.reasons
+            ));
+        }
+        if let Some(code) = p.kind.expected_reason() {
+            if !view.reasons.contains(&code) {
+                problems.push(format!(
+                    "{what}: ordersync's reasons {:?} lack `{code}`",
+                    view.reasons
+                ));
+            }
+        }
+        let pushes = view.pushes;
         for (s, source) in net.sources.iter().enumerate() {
             let tag = p.tag(net, s);
             let found = tags.get(&tag).map(Vec::as_slice).unwrap_or_default();
