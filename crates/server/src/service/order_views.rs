@@ -594,6 +594,8 @@ pub struct PushView {
     pub label: &'static str,
     /// Why it failed, in merchant words.
     pub reason: Option<String>,
+    /// Why the merchant should look at it (cancelled after shipping, edited after the push).
+    pub attention: Option<String>,
     /// The order created on the source store (GID).
     pub source_order_gid: Option<String>,
     /// Its name there, e.g. `#1042`.
@@ -618,6 +620,7 @@ impl From<&PushRecord> for PushView {
             status: p.status.as_str(),
             label: p.status.label(),
             reason: p.status_reason.clone(),
+            attention: p.attention.clone(),
             source_order_gid: p.source_order_gid.clone(),
             source_order_name: p.source_order_name.clone(),
             lines: p
