@@ -334,6 +334,26 @@ impl Store {
             FailOutcome::Retrying(at) => ("queued", at),
             FailOutcome::Dead => ("dead", job.run_at),
         };
+        if state == "queued" {
+            // The same work (same dedupe key) was queued again while this attempt ran: the
+            // queued twin does it, so this attempt's retry merges into it instead of breaking
+            // the one-queued-job-per-key rule.
+            let merged = with_pool!(self, |c| {
+                sqlx::query(
+                    "DELETE FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
+                     AND dedupe_key IS NOT NULL AND EXISTS (SELECT 1 FROM jobs q \
+                     WHERE q.dedupe_key = jobs.dedupe_key AND q.state = 'queued' AND q.id <> jobs.id)",
+                )
+                .bind(job.id)
+                .bind(owner)
+                .execute(c)
+                .await?
+                .rows_affected()
+            });
+            if merged == 1 {
+                return Ok(outcome);
+            }
+        }
         let n = with_pool!(self, |c| {
             sqlx::query(
                 "UPDATE jobs SET state = $1, run_at = $2, last_error = $3, lease_owner = NULL, lease_until = NULL, \

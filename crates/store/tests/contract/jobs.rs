@@ -228,6 +228,22 @@ async fn dedupe_key_keeps_one_queued_job(store: &Store) {
     let second = store.enqueue(&reconcile, T0).await.unwrap();
     assert!(second.is_some() && second != first);
     assert_eq!(store.enqueue(&reconcile, T0).await.unwrap(), None);
+    // The running one fails and would retry: its retry merges into the queued twin instead of
+    // breaking the one-queued-job-per-key rule (which would leave it stuck until its lease ends).
+    let outcome = store
+        .fail_job(
+            &running[0],
+            "w",
+            "HTTP 502 from Shopify",
+            true,
+            &RetryPolicy::default(),
+            T0,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(outcome, FailOutcome::Retrying(_)), "{outcome:?}");
+    assert_eq!(store.job(running[0].id).await.unwrap(), None);
+    assert_eq!(store.job_counts().await.unwrap(), (1, 0, 0));
 }
 
 async fn a_rolled_back_transaction_enqueues_nothing(store: &Store) {
