@@ -39,6 +39,7 @@ pub mod jobs;
 pub mod matching;
 pub mod orders;
 pub mod pushes;
+pub mod received;
 pub mod schedules;
 pub mod settings;
 pub mod shops;

@@ -39,6 +39,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/orders/counts"),
     ("GET", "/api/orders/{id}"),
     ("POST", "/api/orders/push"),
+    ("GET", "/api/received-orders"),
 ];
 
 /// The JSON API routes.

@@ -13,6 +13,7 @@ mod metrics;
 mod openapi;
 mod orders;
 mod push;
+mod received;
 mod sync;
 mod webhooks;
 
@@ -49,6 +50,7 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
             .merge(sync::router())
             .merge(push::router())
             .merge(orders::router())
+            .merge(received::router())
             .merge(openapi::router());
     }
     router.with_state(state)

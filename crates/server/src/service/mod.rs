@@ -19,6 +19,7 @@ pub mod order_views;
 pub mod orders;
 pub mod process;
 pub mod push;
+pub mod received;
 pub mod reconcile;
 pub mod settings;
 pub mod sync;

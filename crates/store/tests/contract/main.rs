@@ -12,6 +12,7 @@ mod jobs;
 mod matching;
 mod orders;
 mod orders_tab;
+mod received;
 mod schedules;
 mod schema;
 mod shops;
