@@ -20,7 +20,6 @@ pub(crate) fn router() -> Router<AppState> {
 
 fn error(e: &ReceivedError) -> Response {
     let status = match e {
-        ReceivedError::NotSource => StatusCode::FORBIDDEN,
         ReceivedError::BadInput { .. } => StatusCode::BAD_REQUEST,
         ReceivedError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };

@@ -140,6 +140,24 @@ pub async fn connect(
     Ok(source)
 }
 
+/// Whether `key` is the connection key of a source store `destination` is already connected to
+/// (connecting again is harmless; the merchant pages say so instead).
+pub async fn already_connected(
+    store: &Store,
+    destination: &ShopRecord,
+    key: &str,
+) -> Result<Option<ShopRecord>, SyncError> {
+    require_destination(destination)?;
+    let Some(source) = store.shop_by_connection_key(key.trim()).await? else {
+        return Ok(None);
+    };
+    Ok(store
+        .source_stores_of(destination.id)
+        .await?
+        .into_iter()
+        .find(|s| s.id == source.id))
+}
+
 async fn connected_source(
     store: &Store,
     destination: &ShopRecord,
