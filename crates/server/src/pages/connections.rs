@@ -176,7 +176,7 @@ fn stores_card(session: &PageSession, stores: &[ShopRecord], view: &View) -> Mar
                             div {
                                 strong { (store.shop.name.as_str()) }
                                 " "
-                                span class="text-subdued" { (domain) }
+                                span class="subdued" { (domain) }
                                 @if !store.installed {
                                     " " (layout::badge(Tone::Warning, "Uninstalled ordersync"))
                                 }
@@ -349,8 +349,8 @@ fn products_card(
                                 td { @if let Some(p) = &v.source_price { (currency_money(p)) } @else { "—" } }
                                 td {
                                     (layout::badge(Tone::Success, "Matched"))
-                                    @if m.origin == MappingOrigin::Manual { " " span class="text-subdued" { "linked by hand" } }
-                                    @else { " " span class="text-subdued" { "by SKU" } }
+                                    @if m.origin == MappingOrigin::Manual { " " span class="subdued" { "linked by hand" } }
+                                    @else { " " span class="subdued" { "by SKU" } }
                                 }
                                 td {
                                     form method="post" action="/app/connections/unlink" class="inline-form" {
@@ -366,7 +366,7 @@ fn products_card(
                     }
                 }
                 @if o.mapped_total > o.mapped.len() {
-                    p class="text-subdued" { "Showing the first " (o.mapped.len()) " of " (o.mapped_total) " synced products." }
+                    p class="subdued" { "Showing the first " (o.mapped.len()) " of " (o.mapped_total) " synced products." }
                 }
             }
             @if !unsynced.is_empty() {
@@ -385,13 +385,13 @@ fn products_card(
                         @for n in &unsynced {
                             @let label = if n.title.is_empty() { numeric(n.variant.as_str()).to_owned() } else { n.title.clone() };
                             tr id=(format!("variant-{}", numeric(n.variant.as_str()))) {
-                                td { (label) " " span class="text-subdued" { (numeric(n.variant.as_str())) } }
+                                td { (label) " " span class="subdued" { (numeric(n.variant.as_str())) } }
                                 td { @if let Some(sku) = &n.sku { (sku.as_str()) } @else { "—" } }
                                 td { (status_badge(n.reason.status())) }
                                 td { (n.reason.message()) }
                                 td {
                                     @if sources.is_empty() {
-                                        span class="text-subdued" { "Connect a source store first." }
+                                        span class="subdued" { "Connect a source store first." }
                                     } @else {
                                         (link_form(session, n.variant.as_str(), sources, view, &label))
                                     }

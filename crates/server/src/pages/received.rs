@@ -87,13 +87,13 @@ async fn show(
                             tr {
                                 td {
                                     @if let Some(name) = &o.source_order_name { strong { (name) } }
-                                    @else { span class="text-subdued" { "Order " (o.source_order_id.rsplit('/').next().unwrap_or("")) } }
+                                    @else { span class="subdued" { "Order " (o.source_order_id.rsplit('/').next().unwrap_or("")) } }
                                 }
-                                td { (o.destination_name) br; span class="text-subdued" { (o.destination) } }
+                                td { (o.destination_name) br; span class="subdued" { (o.destination) } }
                                 td { (o.destination_order) }
                                 td {
                                     (layout::push_badge(o.status, o.label))
-                                    @if let Some(reason) = &o.reason { p class="text-subdued" { (reason) } }
+                                    @if let Some(reason) = &o.reason { p class="subdued" { (reason) } }
                                 }
                                 td { (layout::date(&o.ordered_at)) }
                             }
