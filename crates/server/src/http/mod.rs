@@ -51,7 +51,8 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
             .merge(push::router())
             .merge(orders::router())
             .merge(received::router())
-            .merge(openapi::router());
+            .merge(openapi::router())
+            .merge(crate::pages::router());
     }
     router.with_state(state)
 }
