@@ -4,6 +4,7 @@
 //   page token the server put into them;
 // - the "select every order on this page" checkbox of the Orders tab;
 // - copy buttons (`data-copy="<element id>"`);
+// - the Order add-on's approval link (`data-top-redirect`) followed in the top window;
 // - focus on the first field with an error, else on the confirmation message.
 (function () {
   "use strict";
@@ -137,6 +138,13 @@
         });
       });
     });
+
+    // The Order add-on's approval: Shopify's page cannot be shown in the admin's frame, so it
+    // opens in the top window (the link stays for a person to follow if this is blocked).
+    var approval = document.querySelector("a[data-top-redirect]");
+    if (approval) {
+      window.open(approval.getAttribute("data-top-redirect"), "_top");
+    }
 
     // Focus: the first field in error, else the confirmation message.
     var invalid = document.querySelector('[aria-invalid="true"]');
