@@ -79,7 +79,11 @@ async fn post_ok(w: &World, shop: &str, path: &str, back: &str, fields: &[(&str,
 }
 
 async fn shop(w: &World, name: &str) -> ShopRecord {
-    w.store.shop_by_domain(&domain(name)).await.unwrap().unwrap()
+    w.store
+        .shop_by_domain(&domain(name))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn stored_settings(w: &World) -> OrderPushSettings {
@@ -105,7 +109,10 @@ async fn settings_saved_on_the_page_reach_the_source_order() {
     assert!(first.body.contains("<h1"), "{}", first.body);
     assert!(first.body.contains("Order Push Settings"));
     assert!(first.body.contains("No shipping rate rules"));
-    assert!(first.body.contains("$0.00 shipping"), "the default stated plainly");
+    assert!(
+        first.body.contains("$0.00 shipping"),
+        "the default stated plainly"
+    );
 
     // The general settings.
     let saved = post_ok(
@@ -126,7 +133,9 @@ async fn settings_saved_on_the_page_reach_the_source_order() {
     let stored = stored_settings(w).await;
     assert_eq!(
         stored.contact,
-        EmailContactMethod::Custom(ordersync_core::Email::parse("orders@northwind.example").unwrap())
+        EmailContactMethod::Custom(
+            ordersync_core::Email::parse("orders@northwind.example").unwrap()
+        )
     );
     assert_eq!(stored.price_basis, PriceBasis::SourcePrice);
     assert!(!stored.notify_customer, "the unchecked box is saved");
@@ -281,7 +290,11 @@ async fn bad_input_in_every_settings_form_is_422_next_to_the_field_and_changes_n
     )
     .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
-    assert!(bad.body.contains("is not a valid email address"), "{}", bad.body);
+    assert!(
+        bad.body.contains("is not a valid email address"),
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains(r#"id="custom_email-error""#));
     assert!(bad.body.contains(r#"aria-invalid="true""#));
     assert!(bad.body.contains("at most 10080 minutes"));
@@ -345,10 +358,22 @@ async fn bad_input_in_every_settings_form_is_422_next_to_the_field_and_changes_n
     assert_eq!(stored_settings(w).await, before);
 
     // A rule that is not there, a bad move, a stale delete.
-    let gone = post(w, NORTHWIND, "/app/settings/rules/7", &[("title", "X"), ("fee", "1")]).await;
+    let gone = post(
+        w,
+        NORTHWIND,
+        "/app/settings/rules/7",
+        &[("title", "X"), ("fee", "1")],
+    )
+    .await;
     assert_eq!(gone.status, 404);
     assert!(gone.body.contains("no longer exists"), "{}", gone.body);
-    let bad = post(w, NORTHWIND, "/app/settings/rules/0/move", &[("direction", "up")]).await;
+    let bad = post(
+        w,
+        NORTHWIND,
+        "/app/settings/rules/0/move",
+        &[("direction", "up")],
+    )
+    .await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("Nothing was changed"), "{}", bad.body);
     let stale = post(
@@ -407,11 +432,13 @@ async fn the_addon_switches_on_through_the_sims_approval_and_is_refused_for_a_so
     let confirmation = next.location.unwrap();
     assert!(confirmation.starts_with(&w.sim.url()), "{confirmation}");
     let waiting = page(w, NORTHWIND, "/app/billing").await;
-    assert!(waiting.body.contains("Waiting for approval"), "{}", waiting.body);
+    assert!(
+        waiting.body.contains("Waiting for approval"),
+        "{}",
+        waiting.body
+    );
     assert!(waiting.body.contains("Approve in Shopify"));
-    assert!(waiting
-        .body
-        .contains(&confirmation.replace('&', "&amp;")));
+    assert!(waiting.body.contains(&confirmation.replace('&', "&amp;")));
 
     // Embedded, the page links to it for the top window.
     let token = w.session_token(NORTHWIND);
@@ -459,7 +486,11 @@ async fn the_addon_switches_on_through_the_sims_approval_and_is_refused_for_a_so
     let src = shop(w, SOUTHWIND).await;
     let source_page = page(w, SOUTHWIND, "/app/billing").await;
     assert_eq!(source_page.status, 200);
-    assert!(source_page.body.contains("This is a source store"), "{}", source_page.body);
+    assert!(
+        source_page.body.contains("This is a source store"),
+        "{}",
+        source_page.body
+    );
     assert!(source_page.body.contains("disabled"));
     let refused = post(w, SOUTHWIND, "/app/billing", &[("addon", "on")]).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
@@ -493,7 +524,12 @@ async fn wait_for(w: &World, shop: &str, path: &str, text: &str) -> String {
 async fn connections_page_connects_by_key_refuses_bad_keys_and_links_by_hand() {
     let w = auth_support::start().await;
     w.sim.sim.mutate(|world| {
-        world.add_shop(SOUTHWIND, "Southwind Goods", "owner@southwind.example", "USD");
+        world.add_shop(
+            SOUTHWIND,
+            "Southwind Goods",
+            "owner@southwind.example",
+            "USD",
+        );
     });
     install(&w, NORTHWIND, "destination").await;
     install(&w, SOUTHWIND, "source").await;
@@ -504,14 +540,19 @@ async fn connections_page_connects_by_key_refuses_bad_keys_and_links_by_hand() {
 
     let empty = page(&w, NORTHWIND, "/app/connections").await;
     assert_eq!(empty.status, 200, "{}", empty.body);
-    assert!(empty.body.contains(&dest.connection_key), "the key as selectable text");
+    assert!(
+        empty.body.contains(&dest.connection_key),
+        "the key as selectable text"
+    );
     assert!(empty.body.contains("data-copy"), "the copy button");
     assert!(empty.body.contains("No source stores connected"));
 
     // The source store's page: its key and who to give it to.
     let source_page = page(&w, SOUTHWIND, "/app/connections").await;
     assert!(source_page.body.contains(&src.connection_key));
-    assert!(source_page.body.contains("No destination store connected yet"));
+    assert!(source_page
+        .body
+        .contains("No destination store connected yet"));
 
     for (key, error) in [
         ("", "Enter the source store"),
@@ -524,7 +565,13 @@ async fn connections_page_connects_by_key_refuses_bad_keys_and_links_by_hand() {
         assert!(bad.body.contains(r#"id="key-error""#));
     }
     // A source store cannot connect.
-    let refused = post(&w, SOUTHWIND, "/app/connections", &[("key", &dest.connection_key)]).await;
+    let refused = post(
+        &w,
+        SOUTHWIND,
+        "/app/connections",
+        &[("key", &dest.connection_key)],
+    )
+    .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(w.store.source_stores_of(dest.id).await.unwrap().is_empty());
 
@@ -536,8 +583,17 @@ async fn connections_page_connects_by_key_refuses_bad_keys_and_links_by_hand() {
         &[("key", &src.connection_key)],
     )
     .await;
-    assert!(connected.contains("Connected to Southwind Goods"), "{connected}");
-    let again = post(&w, NORTHWIND, "/app/connections", &[("key", &src.connection_key)]).await;
+    assert!(
+        connected.contains("Connected to Southwind Goods"),
+        "{connected}"
+    );
+    let again = post(
+        &w,
+        NORTHWIND,
+        "/app/connections",
+        &[("key", &src.connection_key)],
+    )
+    .await;
     assert_eq!(again.status, 422);
     assert!(again.body.contains("already connected"), "{}", again.body);
 
@@ -545,7 +601,11 @@ async fn connections_page_connects_by_key_refuses_bad_keys_and_links_by_hand() {
     let matched = wait_for(&w, NORTHWIND, "/app/connections?status=matched", ">by SKU<").await;
     assert!(matched.contains("MUG"));
     let source_page = page(&w, SOUTHWIND, "/app/connections").await;
-    assert!(source_page.body.contains("Northwind"), "{}", source_page.body);
+    assert!(
+        source_page.body.contains("Northwind"),
+        "{}",
+        source_page.body
+    );
 
     // Unlink, then it is listed as unlinked.
     let synced = w.store.synced_variants(dest.id).await.unwrap();
@@ -559,8 +619,17 @@ async fn connections_page_connects_by_key_refuses_bad_keys_and_links_by_hand() {
     )
     .await;
     assert!(body.contains("Unlinked variant"), "{body}");
-    let unlinked = wait_for(&w, NORTHWIND, "/app/connections?status=unlinked", "Unlinked by hand").await;
-    assert!(!unlinked.contains("Matched ("), "the matched list is filtered out");
+    let unlinked = wait_for(
+        &w,
+        NORTHWIND,
+        "/app/connections?status=unlinked",
+        "Unlinked by hand",
+    )
+    .await;
+    assert!(
+        !unlinked.contains("Matched ("),
+        "the matched list is filtered out"
+    );
     assert!(w.store.synced_variants(dest.id).await.unwrap().is_empty());
 
     // Link by hand: a bad id is refused next to the field; a good one links.
@@ -605,15 +674,43 @@ async fn connections_page_connects_by_key_refuses_bad_keys_and_links_by_hand() {
     )
     .await;
     assert!(linked.contains("Linked variant"), "{linked}");
-    wait_for(&w, NORTHWIND, "/app/connections?status=matched", ">linked by hand<").await;
+    wait_for(
+        &w,
+        NORTHWIND,
+        "/app/connections?status=matched",
+        ">linked by hand<",
+    )
+    .await;
 
-    let rematch = post_ok(&w, NORTHWIND, "/app/connections/rematch", "/app/connections", &[]).await;
+    let rematch = post_ok(
+        &w,
+        NORTHWIND,
+        "/app/connections/rematch",
+        "/app/connections",
+        &[],
+    )
+    .await;
     assert!(rematch.contains("Re-match queued"));
 
     // Disconnect asks first, then disconnects.
-    let ask = page(&w, NORTHWIND, &format!("/app/connections?disconnect={SOUTHWIND}")).await;
-    assert!(ask.body.contains(r#"name="confirm" value="yes""#), "{}", ask.body);
-    let unconfirmed = post(&w, NORTHWIND, "/app/connections/disconnect", &[("source", SOUTHWIND)]).await;
+    let ask = page(
+        &w,
+        NORTHWIND,
+        &format!("/app/connections?disconnect={SOUTHWIND}"),
+    )
+    .await;
+    assert!(
+        ask.body.contains(r#"name="confirm" value="yes""#),
+        "{}",
+        ask.body
+    );
+    let unconfirmed = post(
+        &w,
+        NORTHWIND,
+        "/app/connections/disconnect",
+        &[("source", SOUTHWIND)],
+    )
+    .await;
     assert_eq!(unconfirmed.status, 200);
     assert_eq!(w.store.source_stores_of(dest.id).await.unwrap().len(), 1);
     let done = post_ok(
@@ -636,7 +733,11 @@ async fn a_source_store_sees_the_orders_it_received() {
 
     let empty = page(w, SOUTHWIND, "/app/received").await;
     assert_eq!(empty.status, 200, "{}", empty.body);
-    assert!(empty.body.contains("No pushed orders yet"), "{}", empty.body);
+    assert!(
+        empty.body.contains("No pushed orders yet"),
+        "{}",
+        empty.body
+    );
     assert!(empty.body.contains("Connections"));
     let refused = page(w, NORTHWIND, "/app/received").await;
     assert_eq!(refused.status, 403);
@@ -662,7 +763,10 @@ async fn a_source_store_sees_the_orders_it_received() {
         .await;
     assert_eq!(status, 200, "{api}");
     assert_eq!(api["orders"][0]["destination"], NORTHWIND);
-    assert_eq!(api["orders"][0]["destination_order"], order.order.name.as_str());
+    assert_eq!(
+        api["orders"][0]["destination_order"],
+        order.order.name.as_str()
+    );
     assert_eq!(api["orders"][0]["source_order_name"], source_name.as_str());
     assert_eq!(api["orders"][0]["status"], "pushed");
     assert!(api["next"].is_null());

@@ -110,7 +110,8 @@ impl ReceivedRow {
     }
 }
 
-const RECEIVED_SELECT: &str = "SELECT p.id, d.domain AS destination_domain, d.name AS destination_name, \
+const RECEIVED_SELECT: &str =
+    "SELECT p.id, d.domain AS destination_domain, d.name AS destination_name, \
     o.name AS order_name, p.source_order_gid, p.source_order_name, p.status, p.status_reason, \
     o.shopify_created_at, p.created_at, p.updated_at \
     FROM pushes p JOIN destination_orders o ON o.id = p.order_id JOIN shops d ON d.id = o.shop_id \
@@ -126,7 +127,8 @@ impl Store {
         limit: u32,
     ) -> Result<ReceivedPage> {
         let limit = i64::from(limit.clamp(1, MAX_PAGE));
-        let (after_created, after_id) = after.map_or((i64::MAX, i64::MAX), |c| (c.created_at, c.id));
+        let (after_created, after_id) =
+            after.map_or((i64::MAX, i64::MAX), |c| (c.created_at, c.id));
         let sql = format!(
             "{RECEIVED_SELECT} AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3)) \
              ORDER BY p.created_at DESC, p.id DESC LIMIT $4"

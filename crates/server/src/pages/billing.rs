@@ -284,9 +284,11 @@ async fn next(State(state): State<AppState>, form: PageForm) -> Response {
         Err(e) => return with_error(&state, session, &e).await,
     };
     match addon::switch_on(&state.store, &api, &session.shop, &state.addon).await {
-        Ok(SwitchedOn::AlreadyActive) => {
-            redirect_with_notice(session, "/app/billing", "The Order add-on is already active")
-        }
+        Ok(SwitchedOn::AlreadyActive) => redirect_with_notice(
+            session,
+            "/app/billing",
+            "The Order add-on is already active",
+        ),
         Ok(SwitchedOn::Approve { confirmation_url }) => approve(session, &confirmation_url),
         Err(e) => with_error(&state, session, &e).await,
     }

@@ -229,7 +229,9 @@ fn link_form(
     let n = numeric(variant);
     let prefix = format!("link{n}-");
     let (source, source_variant, errors) = match &view.link {
-        Some((v, source, sv, errors)) if v == variant => (source.clone(), sv.clone(), errors.clone()),
+        Some((v, source, sv, errors)) if v == variant => {
+            (source.clone(), sv.clone(), errors.clone())
+        }
         _ => (String::new(), String::new(), FieldErrors::default()),
     };
     let select_id = format!("{prefix}source");
@@ -266,9 +268,8 @@ fn products_card(
     filter: Filter,
     view: &View,
 ) -> Markup {
-    let currency_money = |m: &ordersync_core::Money| {
-        layout::money(&m.amount().to_string(), m.currency().as_str())
-    };
+    let currency_money =
+        |m: &ordersync_core::Money| layout::money(&m.amount().to_string(), m.currency().as_str());
     let synced: Vec<_> = if filter.shows_synced() {
         o.mapped.iter().collect()
     } else {
@@ -405,7 +406,12 @@ fn products_card(
     }
 }
 
-async fn render(state: &AppState, session: &PageSession, status: StatusCode, view: View) -> Response {
+async fn render(
+    state: &AppState,
+    session: &PageSession,
+    status: StatusCode,
+    view: View,
+) -> Response {
     let stores = match sync::connections(&state.store, &session.shop).await {
         Ok(stores) => stores,
         Err(e) => return sync_error_page(session, &e),
@@ -457,7 +463,13 @@ fn sync_error_page(session: &PageSession, e: &SyncError) -> Response {
         }
         other => sentence(&other.to_string()),
     };
-    app_error(session, Nav::Connections, status, &message, "connections page")
+    app_error(
+        session,
+        Nav::Connections,
+        status,
+        &message,
+        "connections page",
+    )
 }
 
 fn sentence(text: &str) -> String {
@@ -616,7 +628,10 @@ async fn link(State(state): State<AppState>, form: PageForm) -> Response {
             );
         }
         Ok(()) => {}
-        Err(SyncError::BadInput { field, problem }) if field == "source_variant_id" => {
+        Err(SyncError::BadInput {
+            field: "source_variant_id",
+            problem,
+        }) => {
             errors.add(
                 "source_variant_id",
                 format!("“{source_variant}” is not a variant id: it {problem}."),
@@ -625,7 +640,9 @@ async fn link(State(state): State<AppState>, form: PageForm) -> Response {
         Err(SyncError::NotConnected) => {
             errors.add(
                 "source",
-                format!("This store is not connected to “{source}”. Choose a connected source store."),
+                format!(
+                    "This store is not connected to “{source}”. Choose a connected source store."
+                ),
             );
         }
         Err(SyncError::NoSuchVariant) => {

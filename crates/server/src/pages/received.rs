@@ -41,7 +41,9 @@ async fn show(
                 &session,
                 Nav::Received,
                 StatusCode::BAD_REQUEST,
-                &format!("This page address is not valid ({e}). Open Received orders again from the menu"),
+                &format!(
+                "This page address is not valid ({e}). Open Received orders again from the menu"
+            ),
                 "received page",
             )
         }

@@ -844,7 +844,10 @@ async fn add_rule(State(state): State<AppState>, form: PageForm) -> Response {
         let title = rule.title().to_owned();
         s.shipping_rules.push(rule).map(|()| title).map_err(|e| {
             let mut errors = FieldErrors::default();
-            errors.add("title", format!("{}. Delete a rule first.", sentence_case(&e.to_string())));
+            errors.add(
+                "title",
+                format!("{}. Delete a rule first.", sentence_case(&e.to_string())),
+            );
             errors
         })
     });
@@ -1040,10 +1043,7 @@ async fn move_rule(
         &state,
         session,
         &s,
-        &format!(
-            "Shipping rate rule “{title}” moved to position {}",
-            to + 1
-        ),
+        &format!("Shipping rate rule “{title}” moved to position {}", to + 1),
     )
     .await
 }
@@ -1070,7 +1070,17 @@ mod tests {
         assert_eq!(parse_amount("7.50"), Some(Decimal::new(750, 2)));
         assert_eq!(parse_amount(" $7 "), Some(Decimal::new(7, 0)));
         assert_eq!(parse_amount("0"), Some(Decimal::ZERO));
-        for bad in ["", "-1", "7,50", "1e3", "abc", ".5", "5.", "1.2.3", "99999999999999"] {
+        for bad in [
+            "",
+            "-1",
+            "7,50",
+            "1e3",
+            "abc",
+            ".5",
+            "5.",
+            "1.2.3",
+            "99999999999999",
+        ] {
             assert_eq!(parse_amount(bad), None, "{bad}");
         }
     }
@@ -1131,7 +1141,10 @@ mod tests {
         ]))
         .apply(&base)
         .unwrap_err();
-        assert!(e.get("custom_email").unwrap().starts_with("Enter the email"));
+        assert!(e
+            .get("custom_email")
+            .unwrap()
+            .starts_with("Enter the email"));
         assert!(e.get("hold_minutes").unwrap().contains("whole number"));
 
         let e = GeneralForm::from_fields(&fields(&[("price_basis", "destination_price")]))
@@ -1200,7 +1213,9 @@ mod tests {
         assert!(e.get("fee").unwrap().contains("-3"));
         assert!(e.get("source_store").unwrap().contains("connected"));
         let countries = e.get("countries").unwrap();
-        assert!(countries.contains("USA") && countries.contains("“1”") && countries.contains("are"));
+        assert!(
+            countries.contains("USA") && countries.contains("“1”") && countries.contains("are")
+        );
         assert!(e.get("min_subtotal").unwrap().contains("lots"));
 
         let e = RuleForm::from_fields(&fields(&[("title", "X"), ("fee", "1.005")]))

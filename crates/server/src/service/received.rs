@@ -154,7 +154,10 @@ mod tests {
     #[test]
     fn parameters_default_and_are_checked() {
         assert_eq!(params(None, None).parse().unwrap(), (None, DEFAULT_LIMIT));
-        assert_eq!(params(Some(" "), Some("")).parse().unwrap().1, DEFAULT_LIMIT);
+        assert_eq!(
+            params(Some(" "), Some("")).parse().unwrap().1,
+            DEFAULT_LIMIT
+        );
         assert_eq!(params(Some("250"), None).parse().unwrap().1, 250);
         for bad in ["0", "251", "-1", "x"] {
             let e = params(Some(bad), None).parse().unwrap_err();
