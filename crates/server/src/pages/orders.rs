@@ -39,6 +39,8 @@ struct Filters {
     status: Option<String>,
     q: Option<String>,
     after: Option<String>,
+    /// Page size (the list's default when absent).
+    limit: Option<String>,
 }
 
 impl Filters {
@@ -53,6 +55,7 @@ impl Filters {
             status: clean(&params.status),
             q: clean(&params.q),
             after: clean(&params.after),
+            limit: clean(&params.limit),
         }
     }
 
@@ -67,6 +70,7 @@ impl Filters {
             status: get("status"),
             q: get("q"),
             after: get("after"),
+            limit: get("limit"),
         }
     }
 
@@ -74,7 +78,7 @@ impl Filters {
         ListParams {
             status: self.status.clone(),
             q: self.q.clone(),
-            limit: None,
+            limit: self.limit.clone(),
             after: self.after.clone(),
         }
     }
@@ -87,6 +91,9 @@ impl Filters {
         }
         if let Some(q) = &self.q {
             pairs.push(format!("q={}", encode(q)));
+        }
+        if let Some(l) = &self.limit {
+            pairs.push(format!("limit={}", encode(l)));
         }
         if with_after {
             if let Some(a) = &self.after {
@@ -105,6 +112,7 @@ impl Filters {
             @if let Some(s) = &self.status { input type="hidden" name="status" value=(s); }
             @if let Some(q) = &self.q { input type="hidden" name="q" value=(q); }
             @if let Some(a) = &self.after { input type="hidden" name="after" value=(a); }
+            @if let Some(l) = &self.limit { input type="hidden" name="limit" value=(l); }
         }
     }
 }
@@ -293,6 +301,7 @@ fn tabs(session: &PageSession, filters: &Filters, counts: &OrderCountsView) -> M
             status: status.map(str::to_owned),
             q: filters.q.clone(),
             after: None,
+            limit: filters.limit.clone(),
         };
         let href = session.link(&f.path(false));
         html! {
@@ -324,6 +333,7 @@ fn search(session: &PageSession, filters: &Filters) -> Markup {
                 input type="hidden" name=(name) value=(value);
             }
             @if let Some(s) = &filters.status { input type="hidden" name="status" value=(s); }
+            @if let Some(l) = &filters.limit { input type="hidden" name="limit" value=(l); }
             div class="field" {
                 label class="field__label" for="q" { "Search by order number or customer" }
                 input class="field__input" type="search" id="q" name="q"
