@@ -19,7 +19,9 @@ use engine_support::*;
 use ordersync_core::PushStatus;
 use pages_support::{follow, get, post, Page};
 use rust_decimal::Decimal;
-use shopify_sim::merchant::{fulfill, Fulfill, FulfillLine, NewCustomer, Payment, PlaceOrder};
+use shopify_sim::merchant::{
+    cancel_order, fulfill, Fulfill, FulfillLine, NewCustomer, Payment, PlaceOrder,
+};
 use shopify_sim::state::TrackingInfo;
 
 /// A paid checkout of one MUG by a named customer.
@@ -464,7 +466,7 @@ async fn view_details_pushes_one_source_store_with_a_manual_fee() {
         "{text}"
     );
     assert!(
-        text.contains("Shipping fee sent 7.50 (entered by hand)"),
+        text.contains("Shipping fee sent $7.50 (entered by hand)"),
         "{text}"
     );
     assert!(text.contains("Push to Westerly Teas"), "{text}");
@@ -693,4 +695,87 @@ async fn another_shops_order_is_never_shown_nor_pushed() {
     assert_eq!(open(w, NORTHWIND, "/app/orders/999999").await.status, 404);
     // The owner still sees it.
     assert_eq!(open(w, NORTHWIND, &path).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_push_needing_attention_is_flagged_and_can_be_marked_resolved() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(2, Payment::Paid)).await;
+    let path = format!("/app/orders/{}", order.id);
+    let page = open(w, NORTHWIND, &path).await;
+    let done = submit(
+        w,
+        &page,
+        &format!("{path}/push/{SOUTHWIND}"),
+        &[("shipping_fee", "0.00"), ("planned_fee", "0.00")],
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
+    let source_order: u64 = pushed
+        .source_order_gid
+        .as_deref()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let dest_order: u64 = order
+        .order
+        .id
+        .as_str()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The supplier ships one mug, then the shopper cancels the destination order.
+    w.sim.sim.mutate(|world| {
+        let line = world.shop(SOUTHWIND).unwrap().orders[&source_order].line_items[0].id;
+        fulfill(
+            world,
+            SOUTHWIND,
+            source_order,
+            Fulfill {
+                lines: vec![FulfillLine {
+                    line_item_id: line,
+                    quantity: 1,
+                }],
+                tracking: vec![],
+                notify_customer: false,
+            },
+        )
+        .unwrap()
+    });
+    w.sim
+        .sim
+        .mutate(|world| cancel_order(world, NORTHWIND, dest_order, "customer").unwrap());
+    let flagged = push_when(w, order.id, |p| p.attention.is_some()).await;
+    let attention = flagged.attention.clone().unwrap();
+
+    let page = open(w, NORTHWIND, &path).await;
+    let text = page.text();
+    assert!(
+        text.contains(&format!(
+            "Needs your attention: Southwind Goods {attention}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Mark as resolved"), "{text}");
+    let done = submit(w, &page, &format!("{path}/push/{SOUTHWIND}/resolve"), &[]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let back = follow(w, &done).await;
+    let text = back.text();
+    assert!(text.contains("Marked as resolved: the push to"), "{text}");
+    assert!(!text.contains("Needs your attention"), "{text}");
+    assert!(
+        text.contains(&format!("Marked as resolved: {attention}")),
+        "the timeline tells: {text}"
+    );
+    assert_eq!(
+        w.store.pushes_for_order(order.id).await.unwrap()[0].attention,
+        None
+    );
 }

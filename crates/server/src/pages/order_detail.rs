@@ -264,9 +264,10 @@ fn source_card(
                 p class="subdued" { "This source store is no longer connected: reconnect it in Connections to push to it." }
             }
             @if let Some(push) = &g.push {
-                (push_details(push))
+                (push_details(push, &order.total.currency))
             }
-            @if !g.lines.is_empty() {
+            // Once pushed, the pushed items (with what shipped) say it all.
+            @if !g.lines.is_empty() && g.push.as_ref().is_none_or(|p| p.lines.is_empty()) {
                 h3 class="card__title" { "Items to ship" }
                 div class="table-wrap" {
                     table class="index-table" {
@@ -305,7 +306,7 @@ fn source_card(
     }
 }
 
-fn push_details(push: &PushView) -> Markup {
+fn push_details(push: &PushView, currency: &str) -> Markup {
     html! {
         @if push.status == "failed" {
             (banner(Tone::Critical, "The push failed", html! {
@@ -321,7 +322,7 @@ fn push_details(push: &PushView) -> Markup {
                 dd class="inline" { strong { (name) } (push_badge(push.status, push.label)) }
                 @if let Some(fee) = &push.shipping_fee {
                     dt { "Shipping fee sent" }
-                    dd { (fee) @if push.manual_fee.is_some() { span class="subdued" { " (entered by hand)" } } }
+                    dd { (money(fee, currency)) @if push.manual_fee.is_some() { span class="subdued" { " (entered by hand)" } } }
                 }
                 dt { "Last change" } dd { (date(&push.updated_at)) }
             }
@@ -451,7 +452,7 @@ fn push_form(
                 dd { (units) @if units == 1 { " unit, " } @else { " units, " } (money(&plan.items_subtotal.amount, &plan.items_subtotal.currency)) }
                 dt { "Contact email" } dd { (plan.email) }
                 dt { "Tags" }
-                dd class="inline" { @for t in &plan.tags { code { (t) } } }
+                dd class="inline" { @for t in &plan.tags { (badge(Tone::Neutral, t)) } }
                 dt { "Note" } dd { pre class="preview" { (plan.note) } }
             }
             (Field {

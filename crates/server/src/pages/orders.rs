@@ -270,6 +270,7 @@ fn auto_push_toggle(session: &PageSession, on: bool, addon_active: bool) -> Mark
                 button type="submit" class={ "button" @if !on { " button--primary" } }
                     aria-describedby="auto-push-help" {
                     @if on { "Turn off" } @else { "Turn on" }
+                    span class="visually-hidden" { " automated push" }
                 }
             }
             p id="auto-push-help" {
@@ -470,7 +471,7 @@ fn orders_card(
                                         }
                                         td class="num" { (row.synced_item_count) " of " (row.item_count) }
                                         td { (sources_cell(row)) }
-                                        td { a href=(detail) aria-label={ "View details of order " (row.name) } { "View details" } }
+                                        td class="nowrap" { a href=(detail) aria-label={ "View details of order " (row.name) } { "View details" } }
                                     }
                                 }
                             }
@@ -481,6 +482,7 @@ fn orders_card(
                         span class="subdued" { "Each selected order is pushed to every source store its synced items come from." }
                     }
                 }
+                @if filters.after.is_some() || list.next.is_some() {
                 nav class="pagination" aria-label="Pages" {
                     @if filters.after.is_some() {
                         a class="button" href=(session.link(&filters.path(false))) { "First page" }
@@ -488,6 +490,7 @@ fn orders_card(
                     @if let Some(next) = &list.next {
                         a class="button" rel="next" href=(session.link(&Filters { after: Some(next.clone()), ..filters.clone() }.path(true))) { "Next page" }
                     }
+                }
                 }
             }
         }
