@@ -27,7 +27,7 @@ use crate::app::AppState;
 
 pub mod assets;
 pub mod layout;
-
+mod order_detail;
 mod orders;
 pub mod session;
 
@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(received::router())
         .merge(assets::router())
         .merge(orders::router())
+        .merge(order_detail::router())
 }
 
 /// A rendered page as an HTML body.
