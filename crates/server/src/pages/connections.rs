@@ -254,7 +254,7 @@ fn link_form(
                 }
             }
             (Field { name: "source_variant_id", label: "Source variant id", value: &source_variant,
-                hint: Some("The variant's number in the source store's admin, or its gid://shopify/ProductVariant/… id."),
+                hint: None,
                 error: errors.get("source_variant_id"), inputmode: None, id_prefix: &prefix }.render())
             (layout::submit("Link", false))
         }
@@ -371,6 +371,12 @@ fn products_card(
                 }
             }
             @if !unsynced.is_empty() {
+                @if !sources.is_empty() {
+                    p class="subdued" {
+                        "To link a variant by hand, choose the source store and enter the source variant's number "
+                        "(from the source store's admin) or its gid://shopify/ProductVariant/… id."
+                    }
+                }
                 table class="index-table" {
                     caption { "Not synced (" (unsynced.len()) ")" }
                     thead {

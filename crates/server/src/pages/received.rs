@@ -77,7 +77,7 @@ async fn show(
                     caption class="visually-hidden" { "Orders pushed to this store, newest first" }
                     thead {
                         tr {
-                            th scope="col" { "Order" }
+                            th scope="col" { "Your order" }
                             th scope="col" { "Destination store" }
                             th scope="col" { "Destination order" }
                             th scope="col" { "Status" }

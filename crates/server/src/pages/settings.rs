@@ -484,7 +484,7 @@ fn rule_form(
     let store_id = format!("{prefix}source_store");
     let store_error = errors.get("source_store");
     html! {
-        form method="post" action=(action) class="card form" id=(format!("{prefix}form")) aria-labelledby=(heading_id) novalidate {
+        form method="post" action=(action) class="form rule-form" id=(format!("{prefix}form")) aria-labelledby=(heading_id) novalidate {
             (session.hidden_fields())
             h2 id=(heading_id) class="card__title" { (heading) }
             @if !errors.is_empty() {
