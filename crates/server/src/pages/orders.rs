@@ -421,14 +421,17 @@ fn orders_card(
         None
     };
     html! {
-        section class="card card--flush" id="orders-card" aria-labelledby="orders-heading" {
+        // With JavaScript, the tabs, the search and the pages swap only this card (htmx);
+        // the bulk Push form is a plain form (its confirmation is in the page's live region).
+        section class="card card--flush" id="orders-card" aria-labelledby="orders-heading"
+            hx-boost="true" hx-target="#orders-card" hx-select="#orders-card" hx-swap="outerHTML show:none" {
             h2 id="orders-heading" class="visually-hidden" { "Orders list" }
             (tabs(session, filters, counts))
             (search(session, filters))
             @if let Some(empty) = empty {
                 (empty)
             } @else {
-                form method="post" action="/app/orders/push" {
+                form method="post" action="/app/orders/push" hx-boost="false" {
                     (session.hidden_fields())
                     (filters.hidden())
                     div class="table-wrap" {
