@@ -174,27 +174,31 @@ async fn with_error(state: &AppState, session: &PageSession, e: &AddonError) -> 
     if status.is_server_error() {
         tracing::error!(error = ?e, shop = %session.shop.shop.domain, "Order add-on page request failed");
     }
+    with_problem(state, session, status, e.to_string()).await
+}
+
+/// The page again with `message` next to the toggle (the state re-read).
+async fn with_problem(
+    state: &AppState,
+    session: &PageSession,
+    status: StatusCode,
+    message: String,
+) -> Response {
     match addon::status(&state.store, &session.shop).await {
-        Ok(o) => render(
-            state,
-            session,
-            &o,
-            status,
-            Some(&Problem {
-                message: e.to_string(),
-            }),
-        ),
-        Err(e2) => super::app_error(
+        Ok(o) => render(state, session, &o, status, Some(&Problem { message })),
+        Err(e) => super::app_error(
             session,
             Nav::Billing,
             StatusCode::INTERNAL_SERVER_ERROR,
-            &e2.to_string(),
+            &e.to_string(),
             "billing page",
         ),
     }
 }
 
-async fn shop_api(state: &AppState, session: &PageSession) -> Result<ShopApi, AddonError> {
+/// The shop's Admin API with its (refreshed if due) offline token, or the page saying why
+/// there is none (as `POST /api/addon` answers: 503 when it may work later, else 403).
+async fn shop_api(state: &AppState, session: &PageSession) -> Result<ShopApi, Response> {
     match state
         .auth
         .access_token(&session.shop, UnixMillis::now())
@@ -206,7 +210,12 @@ async fn shop_api(state: &AppState, session: &PageSession) -> Result<ShopApi, Ad
             .shop(session.shop.shop.domain.as_str(), token)),
         Err(e) => {
             tracing::warn!(shop = %session.shop.shop.domain, error = %e, "no usable access token for billing");
-            Err(AddonError::Shopify(e.public_message()))
+            let status = if e.is_retryable() {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            Err(with_problem(state, session, status, e.public_message().to_string()).await)
         }
     }
 }
@@ -281,7 +290,7 @@ async fn next(State(state): State<AppState>, form: PageForm) -> Response {
     }
     let api = match shop_api(&state, session).await {
         Ok(api) => api,
-        Err(e) => return with_error(&state, session, &e).await,
+        Err(response) => return response,
     };
     match addon::switch_on(&state.store, &api, &session.shop, &state.addon).await {
         Ok(SwitchedOn::AlreadyActive) => redirect_with_notice(
@@ -297,7 +306,7 @@ async fn next(State(state): State<AppState>, form: PageForm) -> Response {
 async fn do_switch_off(state: &AppState, session: &PageSession) -> Response {
     let api = match shop_api(state, session).await {
         Ok(api) => api,
-        Err(e) => return with_error(state, session, &e).await,
+        Err(response) => return response,
     };
     match addon::switch_off(&state.store, &api, &session.shop).await {
         Ok(_) => redirect_with_notice(
