@@ -634,7 +634,14 @@ fn sentence_case(text: &str) -> String {
     let text = text.replace('`', "");
     let mut chars = text.chars();
     match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect::<String>() + ".",
+        Some(c) => {
+            let text: String = c.to_uppercase().chain(chars).collect();
+            if text.ends_with('.') {
+                text
+            } else {
+                text + "."
+            }
+        }
         None => text,
     }
 }
