@@ -17,7 +17,7 @@ use std::time::Duration;
 use auth_support::{World, EASTWIND, NORTHWIND};
 use engine_support::*;
 use ordersync_core::PushStatus;
-use pages_support::{follow, get, post, Page};
+use pages_support::{assert_labelled, follow, get, post, Page};
 use rust_decimal::Decimal;
 use shopify_sim::merchant::{
     cancel_order, fulfill, Fulfill, FulfillLine, NewCustomer, Payment, PlaceOrder,
@@ -92,6 +92,7 @@ async fn the_orders_tab_lists_filters_searches_and_pages() {
 
     let page = open(w, NORTHWIND, "/app").await;
     assert_eq!(page.status, 200, "{}", page.body);
+    assert_labelled(&page);
     let text = page.text();
     for o in &placed {
         assert!(text.contains(o.order.name.as_str()), "{text}");
@@ -298,6 +299,7 @@ async fn the_automated_push_toggle_asks_for_confirmation_then_pushes_new_orders(
     // First the confirmation page: nothing changes yet.
     let confirm = submit(w, &page, "/app/auto-push", &[("enabled", "true")]).await;
     assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert_labelled(&confirm);
     let text = confirm.text();
     assert!(text.contains("Turn on automated push?"), "{text}");
     assert!(
@@ -369,6 +371,7 @@ async fn view_details_pushes_one_source_store_with_a_manual_fee() {
 
     let page = open(w, NORTHWIND, &path).await;
     assert_eq!(page.status, 200, "{}", page.body);
+    assert_labelled(&page);
     let text = page.text();
     assert!(
         text.contains(&format!("Order {}", order.order.name.as_str())),
@@ -417,6 +420,7 @@ async fn view_details_pushes_one_source_store_with_a_manual_fee() {
         )
         .await;
         assert_eq!(bad.status, 422, "{fee}: {}", bad.body);
+        assert_labelled(&bad);
         assert!(bad.contains(r#"aria-invalid="true""#), "{fee}");
         assert!(
             bad.contains(r#"aria-describedby="s0-shipping_fee-error s0-shipping_fee-hint""#),
