@@ -316,7 +316,7 @@ fn tabs(session: &PageSession, filters: &Filters, counts: &OrderCountsView) -> M
         }
     };
     html! {
-        nav aria-label="Filter orders by status" {
+        nav aria-label="Filter orders by status" hx-boost="true" {
             ul class="tabs" {
                 (tab(None, "All", counts.total))
                 @for s in ORDER {
@@ -329,7 +329,7 @@ fn tabs(session: &PageSession, filters: &Filters, counts: &OrderCountsView) -> M
 
 fn search(session: &PageSession, filters: &Filters) -> Markup {
     html! {
-        form class="toolbar" method="get" action="/app" role="search" {
+        form class="toolbar" method="get" action="/app" role="search" hx-boost="true" {
             @for (name, value) in session.carried() {
                 input type="hidden" name=(name) value=(value);
             }
@@ -421,17 +421,17 @@ fn orders_card(
         None
     };
     html! {
-        // With JavaScript, the tabs, the search and the pages swap only this card (htmx);
-        // the bulk Push form is a plain form (its confirmation is in the page's live region).
+        // With JavaScript, the tabs, the search and the pages swap only this card (htmx, boosted
+        // below); links to other pages and the bulk Push form are plain.
         section class="card card--flush" id="orders-card" aria-labelledby="orders-heading"
-            hx-boost="true" hx-target="#orders-card" hx-select="#orders-card" hx-swap="outerHTML show:none" {
+            hx-target="#orders-card" hx-select="#orders-card" hx-swap="outerHTML show:none" {
             h2 id="orders-heading" class="visually-hidden" { "Orders list" }
             (tabs(session, filters, counts))
             (search(session, filters))
             @if let Some(empty) = empty {
                 (empty)
             } @else {
-                form method="post" action="/app/orders/push" hx-boost="false" {
+                form method="post" action="/app/orders/push" {
                     (session.hidden_fields())
                     (filters.hidden())
                     div class="table-wrap" {
@@ -486,7 +486,7 @@ fn orders_card(
                     }
                 }
                 @if filters.after.is_some() || list.next.is_some() {
-                nav class="pagination" aria-label="Pages" {
+                nav class="pagination" aria-label="Pages" hx-boost="true" {
                     @if filters.after.is_some() {
                         a class="button" href=(session.link(&filters.path(false))) { "First page" }
                     }
