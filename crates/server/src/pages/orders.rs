@@ -802,9 +802,9 @@ mod tests {
             third.path(true),
             "/app?status=failed&after=90-5&prev=first%2C100-7"
         );
-        let back = third.previous().unwrap();
+        let back = third.previous().expect("back to the second page");
         assert_eq!(back.after.as_deref(), Some("100-7"));
-        let back = back.previous().unwrap();
+        let back = back.previous().expect("back to the first page");
         assert_eq!(back.after, None);
         assert_eq!(back.path(true), "/app?status=failed");
         // Read back from the query as sent.
