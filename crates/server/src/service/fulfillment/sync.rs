@@ -976,6 +976,7 @@ mod tests {
             status: PushStatus::Pushed,
             status_reason: None,
             attention: None,
+            redrives: 0,
             source_order_gid: Some("gid://shopify/Order/1".into()),
             source_order_name: Some("#1".into()),
             shipping_title: None,

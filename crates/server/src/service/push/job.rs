@@ -187,7 +187,9 @@ async fn attempt(
         }
     };
     // Record the intent before calling Shopify.
-    let look_first = status == PushStatus::Pushing || job.attempts > 1;
+    // A push with planned lines was Pushing before (an earlier job, now redriven or retried by
+    // the merchant, may have created the order without hearing back): look first too.
+    let look_first = status == PushStatus::Pushing || job.attempts > 1 || !push.lines.is_empty();
     let mut tx = store.begin().await?;
     if status == PushStatus::Queued {
         started(&mut tx, order, push, Some(&plan), now).await?;
