@@ -336,7 +336,7 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
         "the dead job was replaced"
     );
     assert_eq!(
-        redrives(&store).await,
+        redrives(store).await,
         1,
         "only the redrive that queued counts"
     );
@@ -357,7 +357,7 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(redrives(&store).await, 1, "failing keeps the count");
+    assert_eq!(redrives(store).await, 1, "failing keeps the count");
     let mut tx = store.begin().await.unwrap();
     tx.transition_push(
         push.id,
@@ -370,7 +370,7 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(redrives(&store).await, 0, "Retry resets it");
+    assert_eq!(redrives(store).await, 0, "Retry resets it");
 }
 
 async fn redrives(store: &Store) -> i64 {
