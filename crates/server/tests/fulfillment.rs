@@ -237,6 +237,47 @@ async fn two_partial_shipments_reach_the_destination_with_their_lines_and_tracki
         .unwrap()
         .unwrap();
     assert_eq!(order.list_status, OrderListStatus::Fulfilled);
+
+    // The destination's own `orders/updated` for the fulfilled order comes back through intake:
+    // the merchant is told nothing is left to push, not that the items are not synced.
+    let mut settled = None;
+    for _ in 0..600 {
+        let o = w
+            .store
+            .order(p.order.shop_id, p.order.id)
+            .await
+            .unwrap()
+            .unwrap();
+        if o.order
+            .line_items
+            .iter()
+            .all(|l| l.fulfillable_quantity == 0)
+        {
+            settled = Some(o);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let order = settled.expect("the fulfilled destination order was taken in");
+    assert_eq!(
+        order.ineligible_reasons,
+        vec![ordersync_core::IneligibleReason::NothingToShip]
+    );
+    assert_eq!(order.list_status, OrderListStatus::Fulfilled);
+    let history = w.store.order_history(p.order.id).await.unwrap();
+    assert!(
+        history.iter().all(|e| e.kind != "order_ineligible"),
+        "{history:?}"
+    );
+    let nothing: Vec<_> = history
+        .iter()
+        .filter(|e| e.kind == "order_nothing_to_push")
+        .collect();
+    assert_eq!(nothing.len(), 1, "{history:?}");
+    assert_eq!(
+        nothing[0].message,
+        "Nothing is left to push: every synced item has been fulfilled or removed."
+    );
 }
 
 #[tokio::test]

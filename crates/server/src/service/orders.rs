@@ -10,7 +10,8 @@
 //! reconciliation ([`super::reconcile`]) both go through it.
 
 use ordersync_core::{
-    evaluate, route, status::summarize, DestinationOrder, Eligibility, ShopDomain, StoreRole,
+    evaluate, route, status::summarize, DestinationOrder, Eligibility, IneligibleReason,
+    ShopDomain, StoreRole,
 };
 use ordersync_shopify::payload::parse_order;
 use ordersync_store::events::NewEvent;
@@ -174,6 +175,15 @@ pub(crate) async fn take_in(
     let actor = incoming.actor.as_str();
     let mut events: Vec<(&str, String, Option<serde_json::Value>)> = Vec::new();
     let reasons_event = |e: &Eligibility| {
+        if e.reasons() == [IneligibleReason::NothingToShip] {
+            // Everything synced has shipped (typically the source store's shipments brought
+            // back): not a problem to report, only why nothing more will be pushed.
+            return (
+                "order_nothing_to_push",
+                IneligibleReason::NothingToShip.message(),
+                Some(json!({ "reasons": [IneligibleReason::NothingToShip.code()] })),
+            );
+        }
         let messages: Vec<String> = e.reasons().iter().map(|r| r.message()).collect();
         let codes: Vec<&str> = e.reasons().iter().map(|r| r.code()).collect();
         (
