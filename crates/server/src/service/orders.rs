@@ -102,20 +102,26 @@ pub(crate) struct TakenIn {
     pub order_id: i64,
     /// Whether the state was older than the stored one (and ignored).
     pub stale: bool,
-    /// Whether pushes changed (queued, cancelled, flagged): the list status is refreshed.
+    /// Whether pushes changed (queued, cancelled, flagged).
     pub pushes_changed: bool,
 }
 
 impl TakenIn {
-    /// After the commit: files the order under the list status its pushes now give.
+    /// After the commit: files the order under the list status its pushes now give. Always
+    /// (not only when intake changed a push): the status intake stored was computed from pushes
+    /// read before its transaction, and a push job may have moved one meanwhile.
     pub(crate) async fn after_commit(
         &self,
         store: &Store,
         shop_id: i64,
     ) -> Result<(), ProcessError> {
-        if self.pushes_changed {
-            push::refresh_list_status(store, shop_id, self.order_id).await?;
-        }
+        tracing::debug!(
+            order_id = self.order_id,
+            pushes_changed = self.pushes_changed,
+            stale = self.stale,
+            "refreshing the list status after intake"
+        );
+        push::refresh_list_status(store, shop_id, self.order_id).await?;
         Ok(())
     }
 }
