@@ -22,6 +22,7 @@ pub mod push;
 pub mod received;
 pub mod reconcile;
 pub mod settings;
+mod shop_api;
 pub mod sync;
 
 use ordersync_store::StoreError;
