@@ -40,9 +40,9 @@ pub fn run(cli: &Cli, args: &IdleArgs, rt: &Runtimes) -> Result<()> {
         let data_dir = db
             .sqlite_dir()
             .map_or_else(std::env::temp_dir, ToOwned::to_owned);
-        let server = rt
-            .server
-            .block_on(Running::start(env::config(&db, "api,worker", &data_dir)?))?;
+        let server =
+            rt.server
+                .block_on(Running::start(env::config(&db, "api,worker", &data_dir)?))?;
         let cpu = measure::process_cpu();
         std::thread::sleep(Duration::from_secs_f64(args.duration.max(0.0)));
         let idle = measure::rss_mib();

@@ -82,7 +82,11 @@ pub fn run(cli: &Cli, args: &IngestArgs, rt: &Runtimes) -> Result<()> {
     }
     table.summary();
     if !failures.is_empty() {
-        bail!("{} run(s) lost deliveries: {}", failures.len(), failures.join("; "));
+        bail!(
+            "{} run(s) lost deliveries: {}",
+            failures.len(),
+            failures.join("; ")
+        );
     }
     Ok(())
 }
@@ -101,7 +105,11 @@ fn one_run(
         .map_or_else(std::env::temp_dir, ToOwned::to_owned);
     let config = env::config(db, "api", &data_dir)?;
     let server = rt.server.block_on(Running::start(config))?;
-    let run_id = format!("bench-{}-{index}-{}", std::process::id(), rand::random::<u32>());
+    let run_id = format!(
+        "bench-{}-{index}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
     let plan = LoadPlan {
         addr: server.addr,
         connections: args.connections,

@@ -127,7 +127,9 @@ async fn connection(
             let s = sender.as_mut().context("no connection")?;
             s.ready().await?;
             let event_id = format!("{}-{i}", plan.run_id);
-            let response = s.send_request(request(&signed, &event_id, plan.addr)?).await?;
+            let response = s
+                .send_request(request(&signed, &event_id, plan.addr)?)
+                .await?;
             let status = response.status();
             let _ = response.into_body().collect().await?;
             anyhow::Ok(status)

@@ -48,7 +48,12 @@ pub fn processes_cpu(name: &str) -> f64 {
         return 0.0;
     };
     dir.filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
         .filter_map(|t| parse_stat(&t))
         .filter(|(comm, _)| comm == name)
@@ -88,7 +93,8 @@ pub struct Latencies {
 impl Latencies {
     /// Records one sample.
     pub fn record(&mut self, d: Duration) {
-        self.micros.push(u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        self.micros
+            .push(u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
     }
 
     /// Adds every sample of `other`.
@@ -134,7 +140,7 @@ mod tests {
     #[test]
     fn stat_lines_with_spaces_and_parentheses_in_the_name_parse() {
         let line = "42 (tokio (rt) 1) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0";
-        let (comm, cpu) = parse_stat(line).unwrap();
+        let (comm, cpu) = parse_stat(line).expect("a valid stat line");
         assert_eq!(comm, "tokio (rt) 1");
         assert!((cpu - 3.0).abs() < 1e-9, "{cpu}");
     }

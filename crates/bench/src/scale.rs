@@ -70,15 +70,27 @@ fn status_of(n: u64) -> OrderListStatus {
 }
 
 /// The example order as the `k`-th order overall, the `n`-th of its store.
-fn order_body(template: &Value, k: u64, n: u64, base: chrono::DateTime<chrono::Utc>) -> Result<Vec<u8>> {
+fn order_body(
+    template: &Value,
+    k: u64,
+    n: u64,
+    base: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<u8>> {
     let mut v = template.clone();
     let id = 6_000_000_000_000 + k;
     let at = (base + chrono::Duration::seconds(i64::try_from(k).unwrap_or(0)))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let first = FIRST_NAMES[(n % 8) as usize];
     let last = LAST_NAMES[((n / 8) % 8) as usize];
-    let email = format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), n % 97);
-    let o = v.as_object_mut().context("the example order is not an object")?;
+    let email = format!(
+        "{}.{}{}@example.com",
+        first.to_lowercase(),
+        last.to_lowercase(),
+        n % 97
+    );
+    let o = v
+        .as_object_mut()
+        .context("the example order is not an object")?;
     o.insert("id".into(), id.into());
     o.insert(
         "admin_graphql_api_id".into(),

@@ -3,7 +3,7 @@
 //! what the tool reports about correctness (every acknowledged webhook stored and queued, every
 //! generated order stored, pages answered), never how fast anything was.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::process::Command;
 
