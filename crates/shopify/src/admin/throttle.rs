@@ -240,7 +240,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         // The first one's answer: it actually cost 5 points, the bucket holds 95.
         t.settle(a, status(95.0));
-        let b = waiting.await.unwrap();
+        let b = waiting.await.expect("the waiting call finished");
         assert_eq!(
             b.waited,
             Duration::from_millis(100),
