@@ -5,8 +5,11 @@
 //! `rematch`, `push`, `sync_fulfillments`, `reconcile_pushes`, `reconcile_orders`,
 //! `cancel_source_order`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
 //! jobs other processes enqueued. Each job runs in its own task, so a panicking or hanging job
-//! (bounded by the lease) fails that job only, never the worker.
+//! (bounded by the lease) fails that job only, never the worker. A `reconcile_orders` run can
+//! take long (it reads many pages, extending its lease as it goes): it runs beside the claims,
+//! taking one of the concurrency's slots, so the other jobs keep flowing meanwhile.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use ordersync_store::jobs::{FailOutcome, Job, RetryPolicy};
@@ -39,6 +42,8 @@ pub struct Worker {
     policy: RetryPolicy,
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
+    /// Long jobs running beside the claims (see the module docs).
+    beside: Arc<AtomicUsize>,
 }
 
 /// How one job attempt failed.
@@ -65,21 +70,34 @@ impl Worker {
             policy: RetryPolicy::default(),
             wake,
             metrics,
+            beside: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// Claims the jobs due now (up to the concurrency), runs them, and returns how many ran.
     pub async fn run_once(&self) -> Result<usize, StoreError> {
+        let beside = u32::try_from(self.beside.load(Ordering::SeqCst)).unwrap_or(u32::MAX);
+        let slots = self.config.concurrency.saturating_sub(beside);
+        if slots == 0 {
+            return Ok(0);
+        }
         let jobs = self
             .store
-            .claim_jobs(
-                &self.owner,
-                self.config.concurrency,
-                self.config.lease,
-                UnixMillis::now(),
-            )
+            .claim_jobs(&self.owner, slots, self.config.lease, UnixMillis::now())
             .await?;
         let n = jobs.len();
+        // Long jobs run beside this claim and the next ones (not waited for here).
+        let (long, jobs): (Vec<Job>, Vec<Job>) = jobs
+            .into_iter()
+            .partition(|j| j.kind == RECONCILE_ORDERS_JOB_KIND);
+        for job in long {
+            let this = self.clone();
+            this.beside.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                this.run_job(job).await;
+                this.beside.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
         // Webhooks run one after another in arrival order, so two deliveries about the same
         // order never race; other jobs run side by side.
         let (webhooks, others): (Vec<Job>, Vec<Job>) =
@@ -105,7 +123,12 @@ impl Worker {
         loop {
             let n = self.run_once().await?;
             if n == 0 {
-                return Ok(total);
+                if self.beside.load(Ordering::SeqCst) == 0 {
+                    return Ok(total);
+                }
+                // A long job still runs: what it enqueues is due too.
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
             }
             total += n;
         }
@@ -133,6 +156,18 @@ impl Worker {
         tracing::info!(owner = %self.owner, "worker stopped");
     }
 
+    /// Whether this worker still holds a lease on the job that runs past now (its handler
+    /// extended it).
+    async fn lease_held(&self, job_id: i64) -> bool {
+        match self.store.job(job_id).await {
+            Ok(Some(j)) => {
+                j.lease_owner.as_deref() == Some(self.owner.as_str())
+                    && j.lease_until.is_some_and(|until| until > UnixMillis::now())
+            }
+            _ => false,
+        }
+    }
+
     async fn run_job(&self, job: Job) {
         let started = std::time::Instant::now();
         let handler = {
@@ -143,19 +178,29 @@ impl Worker {
             let config = self.config;
             tokio::spawn(async move { handle(&store, &auth, &config, &job, &owner).await })
         };
-        let outcome = match tokio::time::timeout(self.config.lease, handler).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(join)) => Err(JobFailure {
-                error: format!("the handler crashed: {join}"),
-                retryable: false,
-            }),
-            Err(_) => Err(JobFailure {
-                error: format!(
-                    "the handler took longer than the lease ({:?})",
-                    self.config.lease
-                ),
-                retryable: true,
-            }),
+        let mut handler = handler;
+        let outcome = loop {
+            match tokio::time::timeout(self.config.lease, &mut handler).await {
+                Ok(Ok(result)) => break result,
+                Ok(Err(join)) => {
+                    break Err(JobFailure {
+                        error: format!("the handler crashed: {join}"),
+                        retryable: false,
+                    })
+                }
+                // A long handler (reconciliation reading many pages) extends its lease as it
+                // goes: wait on while it still holds one.
+                Err(_) if self.lease_held(job.id).await => continue,
+                Err(_) => {
+                    break Err(JobFailure {
+                        error: format!(
+                            "the handler took longer than the lease ({:?})",
+                            self.config.lease
+                        ),
+                        retryable: true,
+                    })
+                }
+            }
         };
         let ms = started.elapsed().as_millis();
         match outcome {

@@ -36,8 +36,11 @@ pub const RECONCILE_ORDERS_JOB_KIND: &str = "reconcile_orders";
 /// 1000-point limit for a single query.
 const PAGE_SIZE: u32 = 4;
 
-/// Pages per run, so one run stays well inside its lease; the next run goes on from the cursor.
-const MAX_PAGES: u32 = 50;
+/// Pages per run (2000 orders). The run extends its lease after each page and runs beside the
+/// other jobs, so it may be long; but every run starts again `overlap` before its cursor, so a
+/// run must be able to read past every order updated within the overlap, or the cursor never
+/// moves past them (with 50 pages, 200 orders updated within 5 minutes were enough to stall it).
+const MAX_PAGES: u32 = 500;
 
 /// Stuck pushes redriven per run.
 const MAX_REDRIVES: u32 = 100;

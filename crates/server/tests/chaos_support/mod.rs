@@ -276,6 +276,9 @@ impl Harness {
             ("ORDERSYNC_LOG_LEVEL", config.log_level.clone()),
             ("ORDERSYNC_LOG_FORMAT", "text".to_owned()),
             ("ORDERSYNC_SHUTDOWN_GRACE_SECS", "5".to_owned()),
+            // Reconciliation at its shortest interval, so that what dropped webhooks missed is
+            // found within the settle time.
+            ("ORDERSYNC_WORKER_RECONCILE_INTERVAL_SECS", "10".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

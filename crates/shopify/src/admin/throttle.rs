@@ -114,7 +114,12 @@ impl ShopThrottle {
                 }
             };
             match wait {
-                Some(d) => tokio::time::sleep(d).await,
+                // An answer may show the points back sooner (Shopify refunds what a query
+                // requested beyond its actual cost): look again then, not only when the
+                // estimate says the bucket refilled. Callers queue behind this one meanwhile.
+                Some(d) => {
+                    let _ = tokio::time::timeout(d, answered).await;
+                }
                 None => {
                     let _ = tokio::time::timeout(PROBE_PATIENCE, answered).await;
                 }
@@ -218,6 +223,28 @@ mod tests {
             c.waited,
             Duration::from_millis(600),
             "40 - 60 in flight = -20"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_call_goes_as_soon_as_an_answer_gives_the_points_back() {
+        let t = Arc::new(ShopThrottle::new());
+        let probe = t.reserve(10.0).await;
+        t.settle(probe, status(100.0));
+        // An expensive query reserves 90 of 100 points; a second one needs 90 too.
+        let a = t.reserve(90.0).await;
+        let waiting = {
+            let t = t.clone();
+            tokio::spawn(async move { t.reserve(90.0).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The first one's answer: it actually cost 5 points, the bucket holds 95.
+        t.settle(a, status(95.0));
+        let b = waiting.await.expect("the waiting call finished");
+        assert_eq!(
+            b.waited,
+            Duration::from_millis(100),
+            "not the 1.6 s the reservation alone would make it wait"
         );
     }
 
