@@ -12,6 +12,7 @@
 //! | [`worker`] | the job worker: leases, retries, wake-ups |
 //! | [`scheduler`] | periodic tasks (order reconciliation), once per interval across processes |
 //! | [`metrics`] | the counters behind `/metrics` |
+//! | [`sandbox`] | `serve` without configuration: shopify-sim in-process and a ready demo |
 //! | [`shutdown`] | the one token every task watches |
 //! | [`telemetry`] | structured logs (text or JSON) |
 //! | [`commands`] | the non-serving subcommands |
@@ -23,6 +24,7 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod sandbox;
 pub mod scheduler;
 pub mod service;
 pub mod shutdown;
