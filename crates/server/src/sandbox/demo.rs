@@ -194,7 +194,12 @@ impl Demo {
 
     /// Follows one redirect step by hand; answers the status and the `Location`.
     async fn step(&self, url: &str) -> anyhow::Result<(u16, Option<String>)> {
-        let response = self.http.get(url).send().await.with_context(|| url.to_owned())?;
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .with_context(|| url.to_owned())?;
         let status = response.status().as_u16();
         let location = response
             .headers()
@@ -364,7 +369,11 @@ impl Demo {
     }
 
     /// The source order's numeric id and its line items (id, SKU) in the simulator.
-    fn source_order(&self, source: &str, part: &Value) -> anyhow::Result<(u64, Vec<(u64, String)>)> {
+    fn source_order(
+        &self,
+        source: &str,
+        part: &Value,
+    ) -> anyhow::Result<(u64, Vec<(u64, String)>)> {
         let gid = part["push"]["source_order_gid"]
             .as_str()
             .ok_or_else(|| anyhow!("the push has no source order: {part}"))?;
@@ -541,7 +550,13 @@ impl Demo {
 }
 
 /// A demo shopper: first name, last name, city, state code, zip.
-type Shopper = (&'static str, &'static str, &'static str, &'static str, &'static str);
+type Shopper = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 const AVA: Shopper = ("Ava", "Lindqvist", "Portland", "OR", "97201");
 const BEN: Shopper = ("Ben", "Okafor", "Austin", "TX", "78701");
@@ -557,7 +572,11 @@ const KAI: Shopper = ("Kai", "Mercer", "Tucson", "AZ", "85701");
 
 fn checkout(who: &Shopper, lines: &[(&str, u32)], payment: Payment) -> PlaceOrder {
     let (first, last, city, state, zip) = *who;
-    let email = format!("{}.{}@example.com", first.to_lowercase(), last.to_lowercase());
+    let email = format!(
+        "{}.{}@example.com",
+        first.to_lowercase(),
+        last.to_lowercase()
+    );
     let address = MailingAddress {
         first_name: Some(first.into()),
         last_name: Some(last.into()),

@@ -55,9 +55,7 @@ pub fn decide(config: &Config, no_sandbox_flag: bool) -> Decision {
     } else if config.sandbox == SandboxSetting::Off {
         Decision::Off("sandbox = off (ORDERSYNC_SANDBOX)")
     } else if config.has_real_setup {
-        Decision::Off(
-            "real configuration given (Shopify API key or secret, or a database URL)",
-        )
+        Decision::Off("real configuration given (Shopify API key or secret, or a database URL)")
     } else if !(config.roles.api && config.roles.worker) {
         Decision::Off("the sandbox needs both roles (api,worker) in one process")
     } else {
@@ -156,7 +154,10 @@ impl Sandbox {
                 App {
                     api_key: API_KEY.into(),
                     secret: secret.clone(),
-                    scopes: crate::auth::SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                    scopes: crate::auth::SCOPES
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect(),
                     redirect_urls: vec![format!("{app_url}/auth/callback")],
                     title: "ordersync (sandbox)".into(),
                     compliance_url: None,
@@ -232,8 +233,7 @@ impl Sandbox {
 /// `data_dir/sandbox/<UTC time>-<pid>`, created; older runs beyond the last few are deleted.
 fn fresh_run_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
     let root = data_dir.join("sandbox");
-    std::fs::create_dir_all(&root)
-        .with_context(|| format!("cannot create {}", root.display()))?;
+    std::fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
     let mut runs: Vec<PathBuf> = std::fs::read_dir(&root)?
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
@@ -289,9 +289,7 @@ async fn open_app(State(sim): State<Sim>, Query(q): Query<OpenQuery>) -> Respons
             .flatten()
     });
     match token {
-        Some(token) => {
-            Redirect::to(&format!("/app?shop={shop}&id_token={token}")).into_response()
-        }
+        Some(token) => Redirect::to(&format!("/app?shop={shop}&id_token={token}")).into_response(),
         None => (
             axum::http::StatusCode::NOT_FOUND,
             format!(
