@@ -177,6 +177,24 @@ impl SandboxProcess {
         )
     }
 
+    /// `POST` on ordersync's JSON API as `shop`'s merchant with a JSON body.
+    pub async fn api_post(&self, shop: &str, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.app_url()))
+            .bearer_auth(self.session_token(shop).await)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     /// Polls `GET path` as `shop` until `done` holds for the body (up to `secs`); answers it.
     pub async fn poll(
         &self,

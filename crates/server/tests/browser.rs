@@ -1,0 +1,133 @@
+//! Browser tests: the sandbox (the `ordersync` binary with no configuration) driven in headless
+//! Chromium through WebDriver, as a shopper and a supplier use the simulator's pages, checking
+//! what reaches ordersync. Screenshots are saved as artifacts (see `browser_support`).
+//! Skipped with a message when Chromium is not installed, except under `CI=true`.
+
+#![allow(clippy::unwrap_used)]
+
+mod browser_support;
+mod sandbox_support;
+
+use browser_support::Browser;
+use sandbox_support::{SandboxProcess, DESTINATION, SOURCES};
+use serde_json::{json, Value};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_orders_on_the_storefront_and_the_order_arrives_in_ordersync() {
+    let Some(browser) = Browser::start("storefront").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+
+    browser.goto(&sandbox.link("Storefront")).await;
+    browser.fill("Stoneware Mug", "2").await;
+    browser.fill("Wool Throw", "1").await;
+    browser.fill("Email", "robin.quill@example.com").await;
+    browser.fill("First name", "Robin").await;
+    browser.fill("Last name", "Quill").await;
+    browser.fill("Address", "7 Lantern Lane").await;
+    browser.fill("City", "Portland").await;
+    browser.fill("Postal code", "97205").await;
+    browser.fill("Country code", "US").await;
+    browser.screenshot("filled").await;
+    browser.click_button("Place order").await;
+    let placed = browser.wait_for_text("placed", 30).await;
+    browser.screenshot("placed").await;
+    assert!(!placed.contains("pick at least one product"), "{placed}");
+
+    // The sim's orders/create webhook brings it to ordersync: eligible, waiting for a push to
+    // both suppliers.
+    let list = sandbox
+        .poll(DESTINATION, "/api/orders?q=Robin", 60, |b| {
+            b["orders"].as_array().is_some_and(|rows| !rows.is_empty())
+        })
+        .await;
+    let row = &list["orders"][0];
+    assert_eq!(row["customer_name"], "Robin Quill", "{row}");
+    assert_eq!(row["status"], "not_pushed", "{row}");
+    assert_eq!(row["eligible"], true, "{row}");
+    let mut sources: Vec<&str> = row["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    sources.sort_unstable();
+    assert_eq!(sources, SOURCES.to_vec(), "{row}");
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supplier_fulfills_with_two_tracking_numbers_and_they_reach_the_destination_order() {
+    let Some(browser) = Browser::start("supplier-fulfills").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+    let supplier = SOURCES[0];
+
+    // The demo's order waiting for a push to one supplier; the merchant pushes it.
+    let rows = sandbox.orders().await;
+    let order: &Value = rows
+        .iter()
+        .find(|r| r["status"] == "not_pushed" && r["sources"].as_array().unwrap().len() == 1)
+        .expect("the demo has an order waiting for one supplier");
+    assert_eq!(order["sources"][0]["source"], supplier, "{order}");
+    let id = order["id"].as_i64().unwrap();
+    let (status, body) = sandbox
+        .api_post(
+            DESTINATION,
+            &format!("/api/orders/{id}/push"),
+            json!({ "source": supplier }),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let detail = sandbox
+        .poll(DESTINATION, &format!("/api/orders/{id}"), 60, |d| {
+            d["sources"][0]["status"] == "pushed"
+        })
+        .await;
+    let source_order = detail["sources"][0]["push"]["source_order_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // In the supplier's admin: open the order it received and ship it with two numbers.
+    browser
+        .goto(&sandbox.link(&format!("Supplier admin ({supplier})")))
+        .await;
+    browser.find("a[href*='/admin/orders/']").await;
+    let link = browser
+        .client
+        .find(fantoccini::Locator::LinkText(&source_order))
+        .await
+        .unwrap_or_else(|e| panic!("no link to {source_order} in the supplier's admin: {e}"));
+    link.click().await.unwrap();
+    browser.fill("Carrier", "UPS").await;
+    browser
+        .fill("Tracking numbers", "1ZBROWSER0001, 1ZBROWSER0002")
+        .await;
+    browser.screenshot("fulfill-form").await;
+    browser.click_button("Fulfill items").await;
+    browser.wait_for_text("1ZBROWSER0002", 30).await;
+    browser.screenshot("supplier-fulfilled").await;
+
+    // The shipment comes back: the push is Fulfilled and the destination order in the sim
+    // carries both tracking numbers.
+    sandbox
+        .poll(DESTINATION, &format!("/api/orders/{id}"), 60, |d| {
+            d["sources"][0]["status"] == "fulfilled"
+        })
+        .await;
+    let gid = order["order_gid"].as_str().unwrap();
+    let numeric = gid.rsplit('/').next().unwrap();
+    browser
+        .goto(&format!(
+            "{}/shops/{DESTINATION}/admin/orders/{numeric}",
+            sandbox.sim_url()
+        ))
+        .await;
+    let text = browser.wait_for_text("1ZBROWSER0002", 60).await;
+    assert!(text.contains("1ZBROWSER0001"), "{text}");
+    browser.screenshot("destination-tracking").await;
+    browser.finish().await;
+}
