@@ -8,6 +8,7 @@
 //! | [`auth`] | install (OAuth, token exchange), expiring tokens, encryption at rest, session tokens |
 //! | [`app`] | opening storage, binding, serving until shutdown |
 //! | [`http`] | the routes (`/healthz`, `/readyz`, `/metrics`, `/webhooks`) |
+//! | [`pages`] | the merchant pages (`/app`, …) and their static files |
 //! | [`service`] | webhook intake and processing: orders, uninstall, privacy webhooks |
 //! | [`worker`] | the job worker: leases, retries, wake-ups |
 //! | [`scheduler`] | periodic tasks (order reconciliation), once per interval across processes |
@@ -24,6 +25,7 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod pages;
 pub mod sandbox;
 pub mod scheduler;
 pub mod service;

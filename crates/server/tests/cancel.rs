@@ -170,6 +170,72 @@ async fn a_destination_cancel_after_partial_shipping_flags_the_push_and_leaves_t
             .any(|(k, _, m)| k == "push_attention" && Some(m) == flagged.attention.as_ref()),
         "{h:?}"
     );
+
+    // The merchant deals with it on Southwind and marks it resolved: the reason clears, the
+    // history says who resolved what; a second click changes nothing.
+    let path = format!("/api/orders/{order_id}/push/{SOUTHWIND}/resolve");
+    let (status, body) = w.api("POST", &path, Some(&s.dest), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["resolved_now"], true, "{body}");
+    assert!(body["attention"].is_null(), "{body}");
+    assert_eq!(body["status"], flagged.status.as_str());
+    let after = w.store.pushes_for_order(order_id).await.unwrap();
+    assert_eq!(after[0].attention, None);
+    let h = history(w, order_id).await;
+    let resolved: Vec<_> = h
+        .iter()
+        .filter(|(k, _, _)| k == "push_attention_resolved")
+        .collect();
+    assert_eq!(resolved.len(), 1, "{h:?}");
+    assert_eq!(resolved[0].1, format!("merchant of {NORTHWIND}"));
+    assert!(
+        resolved[0]
+            .2
+            .contains(flagged.attention.as_deref().unwrap()),
+        "{h:?}"
+    );
+    let (status, again) = w.api("POST", &path, Some(&s.dest), None).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["resolved_now"], false, "{again}");
+    let (_, detail) = w
+        .api(
+            "GET",
+            &format!("/api/orders/{order_id}"),
+            Some(&s.dest),
+            None,
+        )
+        .await;
+    assert!(
+        detail["sources"][0]["push"]["attention"].is_null(),
+        "{detail}"
+    );
+    // A source store the order has no push to, and a bad domain, are refused by name.
+    let (status, body) = w
+        .api(
+            "POST",
+            &format!("/api/orders/{order_id}/push/westerly.myshopify.com/resolve"),
+            Some(&s.dest),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("no push"),
+        "{body}"
+    );
+    let (status, body) = w
+        .api(
+            "POST",
+            &format!("/api/orders/{order_id}/push/not a shop/resolve"),
+            Some(&s.dest),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("`source`"),
+        "{body}"
+    );
 }
 
 async fn flagged_shop(w: &World) -> i64 {
@@ -268,6 +334,22 @@ async fn an_edit_after_the_push_is_flagged_not_pushed_again() {
     let flags =
         |h: &[(String, String, String)]| h.iter().filter(|(k, _, _)| k == "push_attention").count();
     assert_eq!(flags(&history(w, order_id).await), 1);
+
+    // The edit undone: the order matches the push again, so the reason clears by itself.
+    w.sim
+        .sim
+        .mutate(|world| edit_quantity(world, NORTHWIND, dest_order, line, 2).unwrap());
+    let cleared = push_when(w, order_id, |p| p.attention.is_none()).await;
+    assert_eq!(cleared.status, PushStatus::Pushed);
+    let h = history(w, order_id).await;
+    assert_eq!(
+        h.iter()
+            .filter(|(k, _, _)| k == "push_attention_cleared")
+            .count(),
+        1,
+        "{h:?}"
+    );
+    assert_eq!(flags(&h), 1, "{h:?}");
 }
 
 #[tokio::test]

@@ -14,7 +14,8 @@ use auth_support::{assert_tenant_isolation, EASTWIND, NORTHWIND};
 use engine_support::*;
 use ordersync_core::{OrderListStatus, PushStatus};
 use serde_json::{json, Value};
-use shopify_sim::merchant::{NewCustomer, Payment, PlaceOrder};
+use shopify_sim::merchant::{fulfill, Fulfill, FulfillLine, NewCustomer, Payment, PlaceOrder};
+use shopify_sim::state::TrackingInfo;
 
 /// A paid checkout of one MUG by a named customer with their own email.
 fn by(first: &str, last: &str) -> PlaceOrder {
@@ -523,6 +524,92 @@ async fn an_order_in_full_groups_items_by_source_store_with_what_a_push_would_ca
         1,
         "the intruder queued nothing"
     );
+}
+
+#[tokio::test]
+async fn the_order_in_full_shows_each_shipment_with_its_tracking() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let order = order_placed(w, checkout(3, Payment::Paid)).await;
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
+    let source_order: u64 = pushed
+        .source_order_gid
+        .as_deref()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let dest_line = order.order.line_items[0].id.as_str().to_owned();
+
+    // The supplier ships 2 of the 3 mugs with two tracking numbers.
+    w.sim.sim.mutate(|world| {
+        let line = world.shop(SOUTHWIND).unwrap().orders[&source_order].line_items[0].id;
+        fulfill(
+            world,
+            SOUTHWIND,
+            source_order,
+            Fulfill {
+                lines: vec![FulfillLine {
+                    line_item_id: line,
+                    quantity: 2,
+                }],
+                tracking: ["1Z001", "1Z002"]
+                    .iter()
+                    .map(|n| TrackingInfo {
+                        company: Some("UPS".into()),
+                        number: Some((*n).into()),
+                        url: Some(format!("https://track.example/{n}")),
+                    })
+                    .collect(),
+                notify_customer: false,
+            },
+        )
+        .unwrap()
+    });
+    let mut detail = Value::Null;
+    for _ in 0..600 {
+        let (status, d) = get(w, &s.dest, &format!("/api/orders/{}", order.id)).await;
+        assert_eq!(status, 200, "{d}");
+        if d["sources"][0]["push"]["fulfillments"][0]["destination_state"] == "created" {
+            detail = d;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        !detail.is_null(),
+        "the shipment never reached the destination order"
+    );
+    assert_documented("GET", "/api/orders/{id}", 200, &detail);
+    let push = &detail["sources"][0]["push"];
+    assert_eq!(push["status"], "partially_fulfilled", "{push}");
+    let shipments = push["fulfillments"].as_array().unwrap();
+    assert_eq!(shipments.len(), 1, "{push}");
+    let f = &shipments[0];
+    assert_eq!(f["status"], "shipped", "{f}");
+    assert_eq!(f["label"], "Shipped");
+    assert_eq!(f["tracking_company"], "UPS");
+    assert_eq!(f["tracking_numbers"], json!(["1Z001", "1Z002"]));
+    assert_eq!(
+        f["tracking_urls"],
+        json!(["https://track.example/1Z001", "https://track.example/1Z002"])
+    );
+    assert_eq!(
+        f["lines"],
+        json!([{ "line_item": dest_line, "title": order.order.line_items[0].title, "quantity": 2 }])
+    );
+    assert!(f["destination_fulfillment_gid"]
+        .as_str()
+        .unwrap()
+        .starts_with("gid://shopify/Fulfillment/"));
+    assert!(f["name"].as_str().unwrap().starts_with('#'), "{f}");
+    assert!(f["failure"].is_null());
+    assert!(f["created_at"].as_str().unwrap() <= f["updated_at"].as_str().unwrap());
+    s.world.stop().await;
 }
 
 #[tokio::test]

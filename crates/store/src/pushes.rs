@@ -320,6 +320,38 @@ impl Tx {
         Ok(true)
     }
 
+    /// Clears a push's attention reason if it is still `expected` (the reason the merchant or
+    /// the caller saw), appending `history` to the order's log. Answers false, writing nothing,
+    /// when the reason is gone or has changed meanwhile (a newer reason stays).
+    pub async fn clear_push_attention(
+        &mut self,
+        push_id: i64,
+        expected: &str,
+        history: &NewEvent<'_>,
+        now: UnixMillis,
+    ) -> Result<bool> {
+        let n = with_tx!(self, |c| {
+            sqlx::query(
+                "UPDATE pushes SET attention = NULL, updated_at = $1 WHERE id = $2 AND attention = $3",
+            )
+            .bind(now.0)
+            .bind(push_id)
+            .bind(expected)
+            .execute(c)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Ok(false);
+        }
+        let history = NewEvent {
+            push_id: Some(push_id),
+            ..history.clone()
+        };
+        self.append_event(&history, now).await?;
+        Ok(true)
+    }
+
     /// Queues a push's job again (the redrive of a push whose job died or vanished): drops the
     /// push's dead job, if any, and enqueues `job` (whose dedupe key is the push's). Answers the
     /// new job's id, or `None` when a job of the push is already queued.

@@ -32,6 +32,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/synced-products/{variant_id}"),
     ("POST", "/api/orders/{id}/push"),
     ("POST", "/api/orders/{id}/push/{source}/retry"),
+    ("POST", "/api/orders/{id}/push/{source}/resolve"),
     ("GET", "/api/settings/push"),
     ("PUT", "/api/settings/push"),
     ("PUT", "/api/settings/auto-push"),

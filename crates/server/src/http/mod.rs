@@ -49,7 +49,8 @@ pub fn router(state: AppState, serve_api: bool) -> Router {
             .merge(sync::router())
             .merge(push::router())
             .merge(orders::router())
-            .merge(openapi::router());
+            .merge(openapi::router())
+            .merge(crate::pages::router());
     }
     router.with_state(state)
 }

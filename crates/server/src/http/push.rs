@@ -1,5 +1,6 @@
 //! Pushing orders and Order Push Settings, as JSON routes authenticated by a session token:
 //! `POST /api/orders/{id}/push`, `POST /api/orders/{id}/push/{source}/retry`,
+//! `POST /api/orders/{id}/push/{source}/resolve`,
 //! `GET|PUT /api/settings/push` and `PUT /api/settings/auto-push`. Each handler parses, calls one
 //! service function ([`crate::service::push`], [`crate::service::settings`]) and maps the result.
 //! See `docs/push.md`.
@@ -15,13 +16,14 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::auth::session::SessionShop;
-use crate::service::push::{request_push, PushError, PushRequested};
+use crate::service::push::{request_push, resolve_attention, PushError, PushRequested};
 use crate::service::settings::{self, SettingsServiceError};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/orders/{id}/push", post(push))
         .route("/api/orders/{id}/push/{source}/retry", post(retry))
+        .route("/api/orders/{id}/push/{source}/resolve", post(resolve))
         .route("/api/settings/push", get(get_settings).put(put_settings))
         .route("/api/settings/auto-push", put(auto_push))
 }
@@ -30,7 +32,9 @@ fn error(e: &PushError) -> Response {
     let status = match e {
         PushError::NotDestination => StatusCode::FORBIDDEN,
         PushError::BadInput { .. } => StatusCode::BAD_REQUEST,
-        PushError::OrderNotFound | PushError::NotConnected(_) => StatusCode::NOT_FOUND,
+        PushError::OrderNotFound | PushError::NotConnected(_) | PushError::NoPush(_) => {
+            StatusCode::NOT_FOUND
+        }
         PushError::AlreadyDone(_) | PushError::NotFailed(_) => StatusCode::CONFLICT,
         PushError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
@@ -105,6 +109,28 @@ async fn retry(
     let actor = format!("merchant of {}", shop.shop.domain);
     match request_push(&state.store, &shop, id, &source, None, true, &actor).await {
         Ok(r) => answer(&state, &r),
+        Err(e) => error(&e),
+    }
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    SessionShop(shop): SessionShop,
+    Path((id, source)): Path<(String, String)>,
+) -> Response {
+    let Some(id) = order_id(&id) else {
+        return error(&PushError::OrderNotFound);
+    };
+    let actor = format!("merchant of {}", shop.shop.domain);
+    match resolve_attention(&state.store, &shop, id, &source, &actor).await {
+        Ok(r) => Json(json!({
+            "source": r.push.source_domain.as_str(),
+            "status": r.push.status.as_str(),
+            "label": r.push.status.label(),
+            "attention": r.push.attention,
+            "resolved_now": r.resolved_now,
+        }))
+        .into_response(),
         Err(e) => error(&e),
     }
 }

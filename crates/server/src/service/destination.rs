@@ -19,7 +19,9 @@
 //!
 //! **Edited after a push** (line items or quantities no longer match what was pushed,
 //! [`flag_edits`]): the push is flagged with an attention reason naming the change; nothing is
-//! sent to the source store automatically.
+//! sent to the source store automatically. The reason clears by itself when the order matches
+//! the push again; any attention reason clears when the merchant marks it resolved
+//! (`service::push::resolve_attention`).
 
 use ordersync_core::{DestinationOrder, PushEvent, PushStatus, Routing, ShopDomain};
 use ordersync_shopify::admin::types::{CancelReason, Order as SourceOrder};
@@ -188,16 +190,32 @@ pub(crate) async fn flag_edits(
             continue;
         }
         let changes = edits(a.order, a.previous, a.routing, push);
+        let source = a.source_name(&push.source_domain);
         if changes.is_empty() {
+            // An edit's reason goes away by itself once the order matches the push again (the
+            // edit was undone); any other reason stays until the merchant resolves it.
+            let edit_reason = push
+                .attention
+                .as_deref()
+                .filter(|r| r.contains(EDITED_MARK));
+            if let Some(reason) = edit_reason {
+                if matches_push(a.order, a.routing, push) {
+                    let message = format!(
+                        "Order {} matches what was pushed to {source} again; the push no longer needs attention",
+                        a.order.name.as_str()
+                    );
+                    let e = event(a.order_id, a.actor, "push_attention_cleared", &message);
+                    tx.clear_push_attention(push.id, reason, &e, now).await?;
+                }
+            }
             continue;
         }
-        let source = a.source_name(&push.source_domain);
         let target = push
             .source_order_name
             .as_deref()
             .map_or_else(|| "the order".to_owned(), |n| format!("order {n}"));
         let reason = format!(
-            "Order {} was edited after it was pushed to {source} ({}); the change was not sent: update {target} on {source} or contact them.",
+            "Order {}{EDITED_MARK}{source} ({}); the change was not sent: update {target} on {source} or contact them.",
             a.order.name.as_str(),
             changes.join("; ")
         );
@@ -210,6 +228,23 @@ pub(crate) async fn flag_edits(
         }
     }
     Ok(flagged)
+}
+
+/// The words of an edit's attention reason that tell it from the others.
+const EDITED_MARK: &str = " was edited after it was pushed to ";
+
+/// Whether the order now asks exactly what the push carries: every pushed line's units still to
+/// ship fit what was pushed and shipped, and no item for that source store is missing from the
+/// push. Stricter than [`edits`] (which only reports lines added since the previous state).
+fn matches_push(order: &DestinationOrder, routing: &Routing, push: &PushRecord) -> bool {
+    edits(order, None, routing, push).is_empty()
+        && routing.lines_for(&push.source_domain).iter().all(|routed| {
+            routed.quantity == 0
+                || push
+                    .lines
+                    .iter()
+                    .any(|l| l.destination_line_gid == routed.line_item.as_str())
+        })
 }
 
 /// What changed on the order compared with a push's lines, in merchant words (empty: nothing).

@@ -17,6 +17,7 @@ use ordersync_core::{
     OrderListStatus, PushInput, PushPlan, PushStatus, RoutedLine, ShippingOrigin, ShopDomain,
     StoreRole, SyncedCatalog,
 };
+use ordersync_store::fulfillments::{PushFulfillment, ShipmentState, SourceShipmentStatus};
 use ordersync_store::orders::{OrderCursor, OrderListQuery, OrderSummary};
 use ordersync_store::pushes::PushRecord;
 use ordersync_store::shops::ShopRecord;
@@ -612,10 +613,109 @@ pub struct PushView {
     pub created_at: String,
     /// Last change.
     pub updated_at: String,
+    /// The source store's shipments of this push and what ordersync did with each on the
+    /// destination order, oldest first.
+    pub fulfillments: Vec<FulfillmentView>,
 }
 
-impl From<&PushRecord> for PushView {
-    fn from(p: &PushRecord) -> Self {
+/// Units of one destination line a shipment covers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShippedLineView {
+    /// The destination line item (GID).
+    pub line_item: String,
+    /// Its product title, when the order still has the line.
+    pub title: Option<String>,
+    /// Units shipped.
+    pub quantity: i64,
+}
+
+/// One shipment of a push: what the source store says about it and where its copy on the
+/// destination order stands.
+#[derive(Debug, Clone, Serialize)]
+pub struct FulfillmentView {
+    /// The source store's fulfillment (GID).
+    pub source_fulfillment_gid: String,
+    /// Its name on the source store, e.g. `#1042.1`.
+    pub name: Option<String>,
+    /// What the source store says: `pending`, `shipped` or `cancelled`.
+    pub status: &'static str,
+    /// In merchant words.
+    pub label: &'static str,
+    /// Carrier, e.g. `UPS`.
+    pub tracking_company: Option<String>,
+    /// Tracking numbers.
+    pub tracking_numbers: Vec<String>,
+    /// Tracking pages, in the order of the numbers.
+    pub tracking_urls: Vec<String>,
+    /// The destination lines and units it ships (empty when not known).
+    pub lines: Vec<ShippedLineView>,
+    /// The destination side: `pending`, `creating`, `created`, `failed` or `none`.
+    pub destination_state: &'static str,
+    /// In merchant words.
+    pub destination_label: &'static str,
+    /// The fulfillment on the destination order (GID), once created.
+    pub destination_fulfillment_gid: Option<String>,
+    /// Why the destination store refused it, in merchant words.
+    pub failure: Option<String>,
+    /// First seen.
+    pub created_at: String,
+    /// Last change.
+    pub updated_at: String,
+}
+
+fn shipment_label(status: SourceShipmentStatus) -> &'static str {
+    match status {
+        SourceShipmentStatus::Pending => "Not shipped yet",
+        SourceShipmentStatus::Shipped => "Shipped",
+        SourceShipmentStatus::Cancelled => "Cancelled",
+    }
+}
+
+fn destination_label(state: ShipmentState) -> &'static str {
+    match state {
+        ShipmentState::Pending => "Waiting to be added to the order",
+        ShipmentState::Creating => "Being added to the order",
+        ShipmentState::Created => "On the order",
+        ShipmentState::Failed => "Refused by the store",
+        ShipmentState::Nothing => "Nothing to add",
+    }
+}
+
+impl FulfillmentView {
+    fn new(f: &PushFulfillment, order: &DestinationOrder) -> Self {
+        FulfillmentView {
+            source_fulfillment_gid: f.source_fulfillment_gid.clone(),
+            name: f.source_name.clone(),
+            status: f.source_status.as_str(),
+            label: shipment_label(f.source_status),
+            tracking_company: f.tracking.company.clone(),
+            tracking_numbers: f.tracking.numbers.clone(),
+            tracking_urls: f.tracking.urls.clone(),
+            lines: f
+                .lines
+                .iter()
+                .map(|l| ShippedLineView {
+                    line_item: l.destination_line_gid.clone(),
+                    title: order
+                        .line_items
+                        .iter()
+                        .find(|li| li.id.as_str() == l.destination_line_gid)
+                        .map(|li| li.title.clone()),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            destination_state: f.state.as_str(),
+            destination_label: destination_label(f.state),
+            destination_fulfillment_gid: f.destination_fulfillment_gid.clone(),
+            failure: f.failure.clone(),
+            created_at: millis(f.created_at),
+            updated_at: millis(f.updated_at),
+        }
+    }
+}
+
+impl PushView {
+    fn new(p: &PushRecord, shipments: &[PushFulfillment], order: &DestinationOrder) -> Self {
         PushView {
             status: p.status.as_str(),
             label: p.status.label(),
@@ -641,6 +741,10 @@ impl From<&PushRecord> for PushView {
             manual_fee: p.manual_fee.clone(),
             created_at: millis(p.created_at),
             updated_at: millis(p.updated_at),
+            fulfillments: shipments
+                .iter()
+                .map(|f| FulfillmentView::new(f, order))
+                .collect(),
         }
     }
 }
@@ -787,6 +891,10 @@ pub async fn order_detail(
     sources.add_pushed(store, &pushes).await?;
     let routing = route(order, &catalog);
     let push_refs: Vec<&PushRecord> = pushes.iter().collect();
+    let mut shipments: HashMap<i64, Vec<PushFulfillment>> = HashMap::new();
+    for p in &pushes {
+        shipments.insert(p.id, store.push_fulfillments(p.id).await?);
+    }
 
     let groups = source_domains(&routing.source_shops(), &push_refs)
         .into_iter()
@@ -832,7 +940,10 @@ pub async fn order_detail(
                 lines: lines.iter().map(|l| routed_line(order, l)).collect(),
                 would_push,
                 cannot_push,
-                push: push.map(PushView::from),
+                push: push.map(|p| {
+                    let shipped = shipments.get(&p.id).map_or(&[][..], Vec::as_slice);
+                    PushView::new(p, shipped, order)
+                }),
             }
         })
         .collect();

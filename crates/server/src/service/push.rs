@@ -54,6 +54,9 @@ pub enum PushError {
     /// Retry asked for a push that has not failed.
     #[error("only a failed push can be retried (status: {0})")]
     NotFailed(&'static str),
+    /// The order has no push to that source store.
+    #[error("this order has no push to source store {0}")]
+    NoPush(String),
     /// Storage failed.
     #[error("storage: {0}")]
     Store(#[from] StoreError),
@@ -234,6 +237,68 @@ pub async fn request_push(
     let push = store.push_by_key(&push.push_key).await?.unwrap_or(push);
     tracing::info!(shop = %shop.shop.domain, order = %order.order.name.as_str(), source = %domain, queued_now, "push requested");
     Ok(PushRequested { push, queued_now })
+}
+
+/// What marking a push's attention resolved did.
+#[derive(Debug)]
+pub struct AttentionResolved {
+    /// The push, after the request.
+    pub push: PushRecord,
+    /// False when nothing needed attention (already resolved, e.g. a double click).
+    pub resolved_now: bool,
+}
+
+/// The merchant marks the attention reason of `order_id`'s push to `source` resolved (they dealt
+/// with the cancellation or the edit on the source store). The reason is cleared and the order's
+/// history says who resolved what. Resolving twice is a no-op; the source store need not be
+/// connected any more (an old push can still be resolved).
+pub async fn resolve_attention(
+    store: &Store,
+    shop: &ShopRecord,
+    order_id: i64,
+    source: &str,
+    actor: &str,
+) -> Result<AttentionResolved, PushError> {
+    if shop.shop.role != StoreRole::Destination {
+        return Err(PushError::NotDestination);
+    }
+    let domain = ShopDomain::parse(source.trim()).map_err(|e| PushError::BadInput {
+        field: "source",
+        problem: format!("must be a source store's myshopify domain: {e}"),
+    })?;
+    let order = store
+        .order(shop.id, order_id)
+        .await?
+        .ok_or(PushError::OrderNotFound)?;
+    let key = PushKey::new(&shop.shop.domain, &order.order.id, &domain);
+    let push = store
+        .push_by_key(key.as_str())
+        .await?
+        .ok_or_else(|| PushError::NoPush(domain.to_string()))?;
+    let Some(reason) = push.attention.clone() else {
+        return Ok(AttentionResolved {
+            push,
+            resolved_now: false,
+        });
+    };
+    let now = UnixMillis::now();
+    let message = format!("Marked as resolved: {reason}");
+    let history = NewEvent {
+        order_id: order.id,
+        push_id: None,
+        actor,
+        kind: "push_attention_resolved",
+        message: &message,
+        data: None,
+    };
+    let mut tx = store.begin().await?;
+    let resolved_now = tx
+        .clear_push_attention(push.id, &reason, &history, now)
+        .await?;
+    tx.commit().await?;
+    let push = store.push_by_key(&push.push_key).await?.unwrap_or(push);
+    tracing::info!(shop = %shop.shop.domain, order = %order.order.name.as_str(), source = %domain, resolved_now, "push attention resolved");
+    Ok(AttentionResolved { push, resolved_now })
 }
 
 /// Files the order under the list status its pushes now give (a derived value, refreshed after
