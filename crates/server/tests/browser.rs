@@ -131,3 +131,37 @@ async fn the_supplier_fulfills_with_two_tracking_numbers_and_they_reach_the_dest
     browser.screenshot("destination-tracking").await;
     browser.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_link_opens_the_orders_tab_with_the_demo_orders() {
+    let Some(browser) = Browser::start("orders-tab").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+
+    // The printed link mints a session token and lands on /app, as opening the app in the
+    // Shopify admin does.
+    browser.goto(&sandbox.link("Orders tab")).await;
+    let text = browser.wait_for_text("Orders", 30).await;
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/app", "{url}");
+    browser.screenshot("orders-tab").await;
+    // The demo's orders with their push statuses.
+    for expected in [
+        "Gus Petrov",
+        "Kai Mercer",
+        "Pushed",
+        "Partially fulfilled",
+        "Fulfilled",
+        "Failed",
+        "Cancelled",
+        "Not pushed",
+        "Ineligible",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` not on the Orders tab:\n{text}"
+        );
+    }
+    browser.finish().await;
+}
