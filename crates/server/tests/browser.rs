@@ -163,5 +163,31 @@ async fn the_sandbox_link_opens_the_orders_tab_with_the_demo_orders() {
             "`{expected}` not on the Orders tab:\n{text}"
         );
     }
+
+    // Search by customer (the start of the name).
+    browser
+        .fill("Search by order number or customer", "Gus")
+        .await;
+    browser.click_button("Search").await;
+    let found = browser.wait_for_text("Gus Petrov", 30).await;
+    assert!(!found.contains("Eli Nakamura"), "{found}");
+
+    // Filter by status: the Failed tab shows the failed order only, with its reason.
+    browser.goto(&sandbox.link("Orders tab")).await;
+    browser
+        .find("ul.tabs")
+        .await
+        .find(fantoccini::Locator::XPath(
+            ".//a[starts-with(normalize-space(.), 'Failed')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let failed = browser.wait_for_text("Eli Nakamura", 30).await;
+    assert!(!failed.contains("Gus Petrov"), "{failed}");
+    assert!(failed.contains("refused the order"), "{failed}");
+    browser.screenshot("orders-tab-failed").await;
     browser.finish().await;
 }

@@ -193,9 +193,12 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element `{css}` on the page: {e}"))
     }
 
-    /// The input inside the `<label>` whose text contains `label`.
+    /// The input whose `<label>` contains `label` (wrapping it, or naming it with `for`).
     pub async fn field(&self, label: &str) -> Element {
-        let xpath = format!("//label[contains(normalize-space(.), \"{label}\")]//input");
+        let xpath = format!(
+            "//label[contains(normalize-space(.), \"{label}\")]//input \
+             | //input[@id = //label[contains(normalize-space(.), \"{label}\")]/@for]"
+        );
         self.client
             .wait()
             .at_most(Duration::from_secs(30))
