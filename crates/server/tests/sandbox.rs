@@ -202,9 +202,16 @@ fn log_until_listening(env: &[(&str, &str)], args: &[&str]) -> (Vec<String>, tem
     (seen, dir)
 }
 
+/// Environment, arguments, and what the log must say.
+type Case = (
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+    &'static str,
+);
+
 #[test]
 fn real_configuration_or_the_switch_turns_the_sandbox_off_and_the_log_says_so() {
-    let cases: [(&[(&str, &str)], &[&str], &str); 3] = [
+    let cases: [Case; 3] = [
         (
             &[
                 ("ORDERSYNC_SHOPIFY_API_KEY", "key"),
