@@ -220,6 +220,23 @@ async fn embedded_requests_load_app_bridge_and_keep_host_in_links() {
     let next = get(&world, &page.link("/app?status=")).await;
     assert_eq!(next.status, 200, "{}", next.body);
     assert!(next.contains("app-bridge.js"));
+    // So does a form: its hidden fields carry `embedded` and `host`.
+    let host = "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvbm9ydGh3aW5k";
+    assert!(next.contains(r#"<input type="hidden" name="embedded" value="1">"#));
+    let confirm = post(
+        &world,
+        "/app/auto-push",
+        &[
+            ("id_token", &next.token()),
+            ("embedded", "1"),
+            ("host", host),
+            ("enabled", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.contains("app-bridge.js"));
+    assert!(confirm.link("/app").contains(&format!("host={host}")));
     world.stop().await;
 }
 

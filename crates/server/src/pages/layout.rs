@@ -49,6 +49,7 @@ impl Nav {
 /// The stylesheet links (also used by pages outside the app frame).
 pub fn stylesheets() -> Markup {
     html! {
+        link rel="icon" href="data:,";
         link rel="stylesheet" href=(assets::url("polaris-tokens.css"));
         link rel="stylesheet" href=(assets::url("app.css"));
     }

@@ -23,7 +23,7 @@ use crate::app::AppState;
 
 pub mod assets;
 pub mod layout;
-
+mod order_detail;
 mod orders;
 pub mod session;
 
@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(assets::router())
         .merge(orders::router())
+        .merge(order_detail::router())
 }
 
 /// A rendered page as an HTML body.

@@ -39,6 +39,8 @@ struct Filters {
     status: Option<String>,
     q: Option<String>,
     after: Option<String>,
+    /// Page size (the list's default when absent).
+    limit: Option<String>,
 }
 
 impl Filters {
@@ -53,6 +55,7 @@ impl Filters {
             status: clean(&params.status),
             q: clean(&params.q),
             after: clean(&params.after),
+            limit: clean(&params.limit),
         }
     }
 
@@ -67,6 +70,7 @@ impl Filters {
             status: get("status"),
             q: get("q"),
             after: get("after"),
+            limit: get("limit"),
         }
     }
 
@@ -74,7 +78,7 @@ impl Filters {
         ListParams {
             status: self.status.clone(),
             q: self.q.clone(),
-            limit: None,
+            limit: self.limit.clone(),
             after: self.after.clone(),
         }
     }
@@ -87,6 +91,9 @@ impl Filters {
         }
         if let Some(q) = &self.q {
             pairs.push(format!("q={}", encode(q)));
+        }
+        if let Some(l) = &self.limit {
+            pairs.push(format!("limit={}", encode(l)));
         }
         if with_after {
             if let Some(a) = &self.after {
@@ -105,6 +112,7 @@ impl Filters {
             @if let Some(s) = &self.status { input type="hidden" name="status" value=(s); }
             @if let Some(q) = &self.q { input type="hidden" name="q" value=(q); }
             @if let Some(a) = &self.after { input type="hidden" name="after" value=(a); }
+            @if let Some(l) = &self.limit { input type="hidden" name="limit" value=(l); }
         }
     }
 }
@@ -262,6 +270,7 @@ fn auto_push_toggle(session: &PageSession, on: bool, addon_active: bool) -> Mark
                 button type="submit" class={ "button" @if !on { " button--primary" } }
                     aria-describedby="auto-push-help" {
                     @if on { "Turn off" } @else { "Turn on" }
+                    span class="visually-hidden" { " automated push" }
                 }
             }
             p id="auto-push-help" {
@@ -293,6 +302,7 @@ fn tabs(session: &PageSession, filters: &Filters, counts: &OrderCountsView) -> M
             status: status.map(str::to_owned),
             q: filters.q.clone(),
             after: None,
+            limit: filters.limit.clone(),
         };
         let href = session.link(&f.path(false));
         html! {
@@ -324,6 +334,7 @@ fn search(session: &PageSession, filters: &Filters) -> Markup {
                 input type="hidden" name=(name) value=(value);
             }
             @if let Some(s) = &filters.status { input type="hidden" name="status" value=(s); }
+            @if let Some(l) = &filters.limit { input type="hidden" name="limit" value=(l); }
             div class="field" {
                 label class="field__label" for="q" { "Search by order number or customer" }
                 input class="field__input" type="search" id="q" name="q"
@@ -410,14 +421,17 @@ fn orders_card(
         None
     };
     html! {
-        section class="card card--flush" id="orders-card" aria-labelledby="orders-heading" {
+        // With JavaScript, the tabs, the search and the pages swap only this card (htmx);
+        // the bulk Push form is a plain form (its confirmation is in the page's live region).
+        section class="card card--flush" id="orders-card" aria-labelledby="orders-heading"
+            hx-boost="true" hx-target="#orders-card" hx-select="#orders-card" hx-swap="outerHTML show:none" {
             h2 id="orders-heading" class="visually-hidden" { "Orders list" }
             (tabs(session, filters, counts))
             (search(session, filters))
             @if let Some(empty) = empty {
                 (empty)
             } @else {
-                form method="post" action="/app/orders/push" {
+                form method="post" action="/app/orders/push" hx-boost="false" {
                     (session.hidden_fields())
                     (filters.hidden())
                     div class="table-wrap" {
@@ -460,7 +474,7 @@ fn orders_card(
                                         }
                                         td class="num" { (row.synced_item_count) " of " (row.item_count) }
                                         td { (sources_cell(row)) }
-                                        td { a href=(detail) aria-label={ "View details of order " (row.name) } { "View details" } }
+                                        td class="nowrap" { a href=(detail) aria-label={ "View details of order " (row.name) } { "View details" } }
                                     }
                                 }
                             }
@@ -471,6 +485,7 @@ fn orders_card(
                         span class="subdued" { "Each selected order is pushed to every source store its synced items come from." }
                     }
                 }
+                @if filters.after.is_some() || list.next.is_some() {
                 nav class="pagination" aria-label="Pages" {
                     @if filters.after.is_some() {
                         a class="button" href=(session.link(&filters.path(false))) { "First page" }
@@ -478,6 +493,7 @@ fn orders_card(
                     @if let Some(next) = &list.next {
                         a class="button" rel="next" href=(session.link(&Filters { after: Some(next.clone()), ..filters.clone() }.path(true))) { "Next page" }
                     }
+                }
                 }
             }
         }

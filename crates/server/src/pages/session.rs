@@ -25,7 +25,7 @@ use crate::app::AppState;
 pub const PAGE_TOKEN_SECS: i64 = 3600;
 
 /// Longest confirmation message carried in a redirect (`notice`), in characters.
-const MAX_NOTICE_CHARS: usize = 500;
+const MAX_NOTICE_CHARS: usize = 1500;
 
 /// The installed shop a page request is for, and what the page needs to keep the merchant
 /// signed in: the page token to put into links and forms, and whether it runs embedded in the

@@ -78,7 +78,7 @@ impl Page {
 /// The value of `attr` in the first tag containing `marker`.
 pub fn attr_after(body: &str, marker: &str, attr: &str) -> Option<String> {
     let at = body.find(marker)?;
-    let start = body[..at].rfind('<')?;
+    let start = body[..=at].rfind('<')?;
     let end = at + body[at..].find('>')?;
     let tag = &body[start..end];
     let key = format!("{attr}=\"");
@@ -142,4 +142,46 @@ async fn page(response: reqwest::Response) -> Page {
 pub async fn follow(world: &World, redirect: &Page) -> Page {
     assert_eq!(redirect.status, 303, "{}", redirect.body);
     get(world, &redirect.location()).await
+}
+
+/// Every visible form control of the page has a label: a `<label for>` naming its id, or an
+/// `aria-label`; every button has text.
+pub fn assert_labelled(page: &Page) {
+    let body = &page.body;
+    let mut rest = body.as_str();
+    while let Some(i) = rest.find("<input") {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap();
+        let tag = &rest[..end];
+        rest = &rest[end..];
+        if tag.contains("type=\"hidden\"") {
+            continue;
+        }
+        if tag.contains("aria-label=\"") {
+            continue;
+        }
+        let id = attr_after(&format!("{tag}>"), "<input", " id")
+            .unwrap_or_else(|| panic!("an input without id or aria-label: {tag}"));
+        assert!(
+            body.contains(&format!("<label class=\"field__label\" for=\"{id}\"")),
+            "no label for #{id}"
+        );
+    }
+    let mut rest = body.as_str();
+    while let Some(i) = rest.find("<button") {
+        rest = &rest[i..];
+        let open = rest.find('>').unwrap();
+        let close = rest.find("</button>").unwrap();
+        let inner = &rest[open + 1..close];
+        let text: String = inner
+            .split('<')
+            .map(|part| part.split_once('>').map_or(part, |(_, t)| t))
+            .collect();
+        assert!(
+            !text.trim().is_empty(),
+            "a button without text: {}",
+            &rest[..close]
+        );
+        rest = &rest[close..];
+    }
 }
