@@ -191,3 +191,63 @@ async fn the_sandbox_link_opens_the_orders_tab_with_the_demo_orders() {
     browser.screenshot("orders-tab-failed").await;
     browser.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn view_details_pushes_one_supplier_with_a_manual_fee_and_shows_the_tracking() {
+    let Some(browser) = Browser::start("view-details").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+    let row_link = |customer: &str| {
+        format!("//tr[contains(., '{customer}')]//a[contains(normalize-space(.), 'View details')]")
+    };
+
+    // The fulfilled demo order: its shipment with both tracking numbers.
+    browser.goto(&sandbox.link("Orders tab")).await;
+    browser
+        .client
+        .find(fantoccini::Locator::XPath(&row_link("Cara Moreau")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = browser.wait_for_text("9400SANDBOX0003", 30).await;
+    assert!(text.contains("9400SANDBOX0002"), "{text}");
+    assert!(text.contains("Fulfilled"), "{text}");
+    browser.screenshot("fulfilled-order").await;
+
+    // The order waiting for Alder Ceramics: push it with a manual shipping fee.
+    browser.goto(&sandbox.link("Orders tab")).await;
+    browser
+        .client
+        .find(fantoccini::Locator::XPath(&row_link("Fay Holloway")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.fill("Shipping fee", "7.25").await;
+    browser.screenshot("before-push").await;
+    browser.click_button("Push to Alder Ceramics").await;
+    let text = browser.wait_for_text("Pushed", 60).await;
+    assert!(text.contains("7.25"), "{text}");
+    browser.screenshot("pushed").await;
+
+    // What ordersync sent: the manual fee as the source order's shipping.
+    let rows = sandbox.orders().await;
+    let id = rows
+        .iter()
+        .find(|r| r["customer_name"] == "Fay Holloway")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let detail = sandbox
+        .poll(DESTINATION, &format!("/api/orders/{id}"), 30, |d| {
+            d["sources"][0]["status"] == "pushed"
+        })
+        .await;
+    let push = &detail["sources"][0]["push"];
+    assert!(push.to_string().contains("7.25"), "{push:#}");
+    browser.finish().await;
+}
