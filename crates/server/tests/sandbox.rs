@@ -156,6 +156,18 @@ async fn with_no_configuration_serve_starts_the_sandbox_with_its_demo() {
         .await
         .unwrap();
     assert_eq!(store["domain"], DESTINATION, "{store}");
+    // The index page lists the same links.
+    let index = sandbox
+        .http
+        .get(sandbox.link("Start here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(index.status(), 200);
+    let index = index.text().await.unwrap();
+    for link in [sandbox.link("Orders tab"), sandbox.link("Storefront")] {
+        assert!(index.contains(&link), "{link} not on /sandbox: {index}");
+    }
     let unknown = sandbox
         .http
         .get(format!(

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use figment::providers::Serialized;
@@ -88,6 +88,10 @@ impl Links {
     pub fn describe(&self) -> String {
         let mut out = String::new();
         out.push_str("ordersync sandbox ready (demo data; nothing here talks to Shopify)\n");
+        out.push_str(&format!(
+            "  Start here:                 {}/sandbox\n",
+            self.app_url
+        ));
         out.push_str(&format!(
             "  Orders tab ({}):        {}\n",
             demo::DESTINATION,
@@ -187,17 +191,6 @@ impl Sandbox {
                 ))
                 .merge(Serialized::default("listen", addr.to_string())),
         )?;
-        let server = Server::on_listener(config, listener)
-            .await?
-            .with_routes(routes(sim.clone()));
-        let server = tokio::spawn(server.run(shutdown));
-
-        let demo = demo::Demo::new(sim.clone(), app_url.clone());
-        tokio::time::timeout(Duration::from_secs(180), demo.build())
-            .await
-            .map_err(|_| anyhow::anyhow!("the sandbox demo was not ready within 180 s"))?
-            .context("the sandbox could not build its demo")?;
-
         let shop_url = |shop: &str| format!("{sim_url}/shops/{shop}");
         let links = Links {
             orders_tab: format!("{app_url}/sandbox/open?shop={}", demo::DESTINATION),
@@ -207,10 +200,21 @@ impl Sandbox {
                 .iter()
                 .map(|s| ((*s).to_owned(), format!("{}/admin", shop_url(s))))
                 .collect(),
-            app_url,
+            app_url: app_url.clone(),
             sim_url,
             data_dir: run_dir,
         };
+        let server = Server::on_listener(config, listener)
+            .await?
+            .with_routes(routes(sim.clone(), links.clone()));
+        let server = tokio::spawn(server.run(shutdown));
+
+        let demo = demo::Demo::new(sim.clone(), app_url);
+        tokio::time::timeout(Duration::from_secs(180), demo.build())
+            .await
+            .map_err(|_| anyhow::anyhow!("the sandbox demo was not ready within 180 s"))?
+            .context("the sandbox could not build its demo")?;
+
         Ok(Sandbox {
             links,
             sim,
@@ -269,12 +273,52 @@ struct OpenQuery {
     shop: String,
 }
 
-/// The sandbox's own routes: `GET /sandbox/open?shop=…` opens the app for a store as Shopify's
-/// admin would (a fresh session token in `id_token`).
-fn routes(sim: Sim) -> Router {
+/// The sandbox's own routes: `GET /sandbox` lists the links; `GET /sandbox/open?shop=…` opens
+/// the app for a store as Shopify's admin would (a fresh session token in `id_token`).
+fn routes(sim: Sim, links: Links) -> Router {
+    let page = Html(index_page(&links));
     Router::new()
+        .route("/sandbox", get(move || async move { page }))
         .route("/sandbox/open", get(open_app))
         .with_state(sim)
+}
+
+/// A plain page with the sandbox's links (what start-up prints).
+fn index_page(links: &Links) -> String {
+    let item = |label: &str, url: &str, what: &str| {
+        format!("<li><a href=\"{url}\">{label}</a>: {what}</li>")
+    };
+    let mut items = vec![
+        item(
+            "Orders tab",
+            &links.orders_tab,
+            "ordersync as Harbor Home's merchant (the destination store)",
+        ),
+        item(
+            "Storefront",
+            &links.storefront,
+            "place an order on Harbor Home as a shopper",
+        ),
+        item(
+            "Harbor Home admin",
+            &links.destination_admin,
+            "the destination store in the simulated Shopify admin: orders, shipments, tracking",
+        ),
+    ];
+    for (domain, url) in &links.source_admins {
+        items.push(item(
+            &format!("Supplier admin: {domain}"),
+            url,
+            "open an order ordersync pushed here and fulfill it with tracking",
+        ));
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ordersync sandbox</title></head>\
+         <body><main><h1>ordersync sandbox</h1><p>A local demo: ordersync and a simulated Shopify \
+         with three stores. Nothing here talks to Shopify. Data: <code>{}</code>.</p><ul>{}</ul></main></body></html>",
+        links.data_dir.display(),
+        items.join("")
+    )
 }
 
 async fn open_app(State(sim): State<Sim>, Query(q): Query<OpenQuery>) -> Response {
