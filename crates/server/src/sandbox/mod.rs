@@ -86,37 +86,30 @@ pub struct Links {
 impl Links {
     /// The lines printed at start-up (`label: URL`, one per line).
     pub fn describe(&self) -> String {
-        let mut out = String::new();
-        out.push_str("ordersync sandbox ready (demo data; nothing here talks to Shopify)\n");
-        out.push_str(&format!(
-            "  Start here:                 {}/sandbox\n",
-            self.app_url
-        ));
-        out.push_str(&format!(
-            "  Orders tab ({}):        {}\n",
-            demo::DESTINATION,
-            self.orders_tab
-        ));
-        out.push_str(&format!(
-            "  Storefront (shopper):       {}\n",
-            self.storefront
-        ));
-        out.push_str(&format!(
-            "  Destination admin:          {}\n",
-            self.destination_admin
-        ));
+        let mut lines: Vec<(String, String)> = vec![
+            ("Start here".into(), format!("{}/sandbox", self.app_url)),
+            (
+                format!("Orders tab ({})", demo::DESTINATION),
+                self.orders_tab.clone(),
+            ),
+            ("Storefront (shopper)".into(), self.storefront.clone()),
+            ("Destination admin".into(), self.destination_admin.clone()),
+        ];
         for (domain, url) in &self.source_admins {
-            out.push_str(&format!("  Supplier admin ({domain}): {url}\n"));
+            lines.push((format!("Supplier admin ({domain})"), url.clone()));
         }
-        out.push_str(&format!("  ordersync:                  {}\n", self.app_url));
-        out.push_str(&format!(
-            "  shopify-sim control API:    {}/_sim/shops\n",
-            self.sim_url
+        lines.push(("ordersync".into(), self.app_url.clone()));
+        lines.push((
+            "shopify-sim control API".into(),
+            format!("{}/_sim/shops", self.sim_url),
         ));
-        out.push_str(&format!(
-            "  sandbox data:               {}\n",
-            self.data_dir.display()
-        ));
+        lines.push(("sandbox data".into(), self.data_dir.display().to_string()));
+        let width = lines.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 1;
+        let mut out =
+            String::from("ordersync sandbox ready (demo data; nothing here talks to Shopify)\n");
+        for (label, value) in lines {
+            out.push_str(&format!("  {:<width$} {value}\n", format!("{label}:")));
+        }
         out
     }
 }
