@@ -337,3 +337,58 @@ async fn open_app(State(sim): State<Sim>, Query(q): Query<OpenQuery>) -> Respons
             .into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn each_run_gets_a_fresh_folder_and_only_the_last_runs_are_kept() {
+        let data = tempfile::tempdir().unwrap();
+        let root = data.path().join("sandbox");
+        for i in 0..7 {
+            std::fs::create_dir_all(root.join(format!("20260101T00000{i}Z-1"))).unwrap();
+        }
+        std::fs::write(root.join("note.txt"), "not a run").unwrap();
+        let run = fresh_run_dir(data.path()).unwrap();
+        assert!(run.is_dir() && run.starts_with(&root));
+        let mut left: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), KEEP_RUNS + 1, "{left:?}");
+        assert_eq!(left[0], "20260101T000003Z-1", "the oldest runs went first");
+        assert!(left.contains(&"note.txt".to_owned()));
+        assert!(left.contains(&run.file_name().unwrap().to_string_lossy().into_owned()));
+    }
+
+    #[test]
+    fn the_index_page_lists_every_link() {
+        let links = Links {
+            app_url: "http://127.0.0.1:8080".into(),
+            sim_url: "http://127.0.0.1:4000".into(),
+            orders_tab: "http://127.0.0.1:8080/sandbox/open?shop=a.myshopify.com".into(),
+            storefront: "http://127.0.0.1:4000/shops/a.myshopify.com/store".into(),
+            destination_admin: "http://127.0.0.1:4000/shops/a.myshopify.com/admin".into(),
+            source_admins: vec![(
+                "b.myshopify.com".into(),
+                "http://127.0.0.1:4000/shops/b.myshopify.com/admin".into(),
+            )],
+            data_dir: PathBuf::from("data/sandbox/x"),
+        };
+        let page = index_page(&links);
+        let printed = links.describe();
+        for url in [
+            &links.orders_tab,
+            &links.storefront,
+            &links.destination_admin,
+            &links.source_admins[0].1,
+        ] {
+            assert!(page.contains(url.as_str()), "{url} in {page}");
+            assert!(printed.contains(url.as_str()), "{url} in {printed}");
+        }
+    }
+}
