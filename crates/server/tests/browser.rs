@@ -251,3 +251,53 @@ async fn view_details_pushes_one_supplier_with_a_manual_fee_and_shows_the_tracki
     assert!(push.to_string().contains("7.25"), "{push:#}");
     browser.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_automated_push_on_a_storefront_order_is_pushed_without_a_click() {
+    let Some(browser) = Browser::start("auto-push").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+
+    // The merchant turns automated push on at the top right of the Orders tab, and confirms.
+    browser.goto(&sandbox.link("Orders tab")).await;
+    browser.click_button("Turn on").await;
+    browser.wait_for_text("What changes", 30).await;
+    browser.screenshot("confirm").await;
+    browser.click_button("Turn on automated push").await;
+    browser.wait_for_text("Turn off", 30).await;
+    let (_, settings) = sandbox.api_get(DESTINATION, "/api/settings/push").await;
+    assert_eq!(settings["auto_push"], true, "{settings}");
+
+    // A shopper orders from one supplier; nobody clicks Push.
+    browser.goto(&sandbox.link("Storefront")).await;
+    browser.fill("Table Runner", "2").await;
+    for (label, value) in [
+        ("Email", "sam.ortiz@example.com"),
+        ("First name", "Sam"),
+        ("Last name", "Ortiz"),
+        ("Address", "12 Quay Street"),
+        ("City", "Savannah"),
+        ("Postal code", "31401"),
+        ("Country code", "US"),
+    ] {
+        browser.fill(label, value).await;
+    }
+    browser.click_button("Place order").await;
+    browser.wait_for_text("placed", 30).await;
+
+    let list = sandbox
+        .poll(DESTINATION, "/api/orders?q=Sam", 90, |b| {
+            b["orders"][0]["status"] == "pushed"
+        })
+        .await;
+    assert_eq!(list["orders"][0]["customer_name"], "Sam Ortiz");
+    assert_eq!(list["orders"][0]["sources"][0]["source"], SOURCES[1]);
+
+    // The Orders tab shows it Pushed.
+    browser.goto(&sandbox.link("Orders tab")).await;
+    let text = browser.wait_for_text("Sam Ortiz", 30).await;
+    assert!(text.contains("Turn off"), "{text}");
+    browser.screenshot("orders-tab").await;
+    browser.finish().await;
+}
