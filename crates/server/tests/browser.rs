@@ -31,7 +31,9 @@ async fn a_shopper_orders_on_the_storefront_and_the_order_arrives_in_ordersync()
     browser.fill("Country code", "US").await;
     browser.screenshot("filled").await;
     browser.click_button("Place order").await;
-    let placed = browser.wait_for_text("placed", 30).await;
+    let placed = browser
+        .wait_until("the order confirmation", 30, |t| t.contains("placed"))
+        .await;
     browser.screenshot("placed").await;
     assert!(!placed.contains("pick at least one product"), "{placed}");
 
@@ -108,7 +110,9 @@ async fn the_supplier_fulfills_with_two_tracking_numbers_and_they_reach_the_dest
         .await;
     browser.screenshot("fulfill-form").await;
     browser.click_button("Fulfill items").await;
-    browser.wait_for_text("1ZBROWSER0002", 30).await;
+    browser
+        .wait_until("the shipment", 30, |t| t.contains("1ZBROWSER0002"))
+        .await;
     browser.screenshot("supplier-fulfilled").await;
 
     // The shipment comes back: the push is Fulfilled and the destination order in the sim
@@ -169,8 +173,11 @@ async fn the_sandbox_link_opens_the_orders_tab_with_the_demo_orders() {
         .fill("Search by order number or customer", "Gus")
         .await;
     browser.click_button("Search").await;
-    let found = browser.wait_for_text("Gus Petrov", 30).await;
-    assert!(!found.contains("Eli Nakamura"), "{found}");
+    browser
+        .wait_until("the search result", 30, |t| {
+            t.contains("Gus Petrov") && !t.contains("Eli Nakamura")
+        })
+        .await;
 
     // Filter by status: the Failed tab shows the failed order only, with its reason.
     browser.goto(&sandbox.link("Orders tab")).await;
@@ -185,8 +192,11 @@ async fn the_sandbox_link_opens_the_orders_tab_with_the_demo_orders() {
         .click()
         .await
         .unwrap();
-    let failed = browser.wait_for_text("Eli Nakamura", 30).await;
-    assert!(!failed.contains("Gus Petrov"), "{failed}");
+    let failed = browser
+        .wait_until("the Failed filter", 30, |t| {
+            t.contains("Eli Nakamura") && !t.contains("Gus Petrov")
+        })
+        .await;
     assert!(failed.contains("refused the order"), "{failed}");
     browser.screenshot("orders-tab-failed").await;
     browser.finish().await;
@@ -212,7 +222,11 @@ async fn view_details_pushes_one_supplier_with_a_manual_fee_and_shows_the_tracki
         .click()
         .await
         .unwrap();
-    let text = browser.wait_for_text("9400SANDBOX0003", 30).await;
+    let text = browser
+        .wait_until("the fulfilled order's details", 30, |t| {
+            t.contains("9400SANDBOX0003")
+        })
+        .await;
     assert!(text.contains("9400SANDBOX0002"), "{text}");
     assert!(text.contains("Fulfilled"), "{text}");
     browser.screenshot("fulfilled-order").await;
@@ -230,7 +244,10 @@ async fn view_details_pushes_one_supplier_with_a_manual_fee_and_shows_the_tracki
     browser.fill("Shipping fee", "7.25").await;
     browser.screenshot("before-push").await;
     browser.click_button("Push to Alder Ceramics").await;
-    let text = browser.wait_for_text("Pushed", 60).await;
+    browser
+        .wait_until("the push confirmation", 30, |t| t.contains("queued"))
+        .await;
+    let text = browser.wait_for_text("Pushed items", 60).await;
     assert!(text.contains("7.25"), "{text}");
     browser.screenshot("pushed").await;
 
@@ -262,10 +279,14 @@ async fn with_automated_push_on_a_storefront_order_is_pushed_without_a_click() {
     // The merchant turns automated push on at the top right of the Orders tab, and confirms.
     browser.goto(&sandbox.link("Orders tab")).await;
     browser.click_button("Turn on").await;
-    browser.wait_for_text("What changes", 30).await;
+    browser
+        .wait_until("the confirmation page", 30, |t| t.contains("What changes"))
+        .await;
     browser.screenshot("confirm").await;
     browser.click_button("Turn on automated push").await;
-    browser.wait_for_text("Turn off", 30).await;
+    browser
+        .wait_until("automated push on", 30, |t| t.contains("Turn off"))
+        .await;
     let (_, settings) = sandbox.api_get(DESTINATION, "/api/settings/push").await;
     assert_eq!(settings["auto_push"], true, "{settings}");
 
@@ -284,7 +305,9 @@ async fn with_automated_push_on_a_storefront_order_is_pushed_without_a_click() {
         browser.fill(label, value).await;
     }
     browser.click_button("Place order").await;
-    browser.wait_for_text("placed", 30).await;
+    browser
+        .wait_until("the order confirmation", 30, |t| t.contains("placed"))
+        .await;
 
     let list = sandbox
         .poll(DESTINATION, "/api/orders?q=Sam", 90, |b| {

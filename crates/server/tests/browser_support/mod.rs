@@ -228,13 +228,43 @@ impl Browser {
             .unwrap();
     }
 
-    /// The page's visible text.
+    /// The page's visible text (read again when the page changed under the read).
     pub async fn text(&self) -> String {
-        self.find("body").await.text().await.unwrap()
+        let mut last_error = None;
+        for _ in 0..50 {
+            let read = match self.client.find(Locator::Css("body")).await {
+                Ok(body) => body.text().await,
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(text) => return text,
+                Err(e) => last_error = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot read the page's text: {last_error:?}")
     }
 
-    /// Waits (up to `secs`, reloading every half second) until the page's text contains
-    /// `needle`; answers the text.
+    /// Waits (up to `secs`, without reloading: for the page to change after a click or an htmx
+    /// swap) until `done` holds for the page's text; answers the text.
+    pub async fn wait_until(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let text = self.text().await;
+            if done(&text) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} never happened on {}:\n{text}",
+                self.client.current_url().await.unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits (up to `secs`, reloading every half second: for a change on the server's side)
+    /// until the page's text contains `needle`; answers the text. Only for pages loaded by GET.
     pub async fn wait_for_text(&self, needle: &str, secs: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
