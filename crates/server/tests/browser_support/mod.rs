@@ -107,37 +107,7 @@ impl Browser {
                 return None;
             }
         };
-        let port = free_port();
-        let mut child = Command::new(&driver)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
-        let url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("chromedriver exited at start: {status}");
-            }
-            let ready = http
-                .get(format!("{url}/status"))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if ready {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "chromedriver did not answer on port {port} within 60 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (mut child, url) = start_driver(&driver).await;
         let profile = tempfile::tempdir().unwrap();
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| (*a).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
@@ -303,6 +273,45 @@ impl Browser {
             kill_group(&mut child);
         }
     }
+}
+
+/// Starts chromedriver on a free port and waits until it answers; another port when the one
+/// picked was taken meanwhile (chromedriver then exits at once).
+async fn start_driver(driver: &Path) -> (Child, String) {
+    let http = reqwest::Client::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            let ready = http
+                .get(format!("{url}/status"))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                return (child, url);
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                kill_group(&mut child);
+                panic!("chromedriver did not answer on port {port} within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    panic!("chromedriver exited at start five times (ports taken?)")
 }
 
 /// SIGKILLs the process group this harness started (chromedriver and the Chromium it ran).
