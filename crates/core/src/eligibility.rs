@@ -13,7 +13,7 @@
 //! | 4 | a shipping address | `missing_shipping_address` |
 //! | 4 | it has address line 1, city, a valid country code, and a postal code where the country uses one | `incomplete_shipping_address` |
 //! | 5 | total above zero | `zero_value` |
-//! | 6 | an item whose variant is synced and still has something to ship | `no_synced_products` |
+//! | 6 | an item whose variant is synced and still has something to ship | `no_synced_products` (no item is a synced product), or `nothing_to_ship` (the synced items are all fulfilled or removed, e.g. after the source store shipped them) |
 //!
 //! The postal code is only judged when the country code is valid: without a
 //! country we cannot know whether one is needed (the country is reported).
@@ -75,8 +75,10 @@ pub enum IneligibleReason {
         /// The order total.
         total: Money,
     },
-    /// No item is a synced product with something left to ship.
+    /// No item is a synced product.
     NoSyncedProducts,
+    /// There are synced items, but nothing of them is left to ship (all fulfilled or removed).
+    NothingToShip,
 }
 
 impl IneligibleReason {
@@ -90,6 +92,7 @@ impl IneligibleReason {
             Self::IncompleteShippingAddress { .. } => "incomplete_shipping_address",
             Self::ZeroValue { .. } => "zero_value",
             Self::NoSyncedProducts => "no_synced_products",
+            Self::NothingToShip => "nothing_to_ship",
         }
     }
 
@@ -115,6 +118,7 @@ impl IneligibleReason {
                 Money::zero(total.currency()).to_shopify_string()
             ),
             Self::NoSyncedProducts => "None of the items are synced products. Link the products in Synced products to push them.".to_owned(),
+            Self::NothingToShip => "Nothing is left to push: every synced item has been fulfilled or removed.".to_owned(),
         }
     }
 }
@@ -147,15 +151,16 @@ impl Eligibility {
 /// Checks every rule and reports all failures, in the module table's order.
 pub fn evaluate(order: &DestinationOrder, catalog: &SyncedCatalog) -> Eligibility {
     let mut reasons = order_level_reasons(order);
-    let has_synced_item_to_ship = order.line_items.iter().any(|line| {
-        line.fulfillable_quantity > 0
-            && line
-                .variant
-                .as_ref()
-                .is_some_and(|v| catalog.lookup(v).is_some())
-    });
-    if !has_synced_item_to_ship {
+    let synced = |line: &&crate::order::LineItem| {
+        line.variant
+            .as_ref()
+            .is_some_and(|v| catalog.lookup(v).is_some())
+    };
+    let mut synced_lines = order.line_items.iter().filter(synced).peekable();
+    if synced_lines.peek().is_none() {
         reasons.push(IneligibleReason::NoSyncedProducts);
+    } else if !synced_lines.any(|line| line.fulfillable_quantity > 0) {
+        reasons.push(IneligibleReason::NothingToShip);
     }
     if reasons.is_empty() {
         Eligibility::Eligible

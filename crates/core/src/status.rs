@@ -14,6 +14,7 @@
 //! | NotPushed | DestinationCancelled | Cancelled | nothing was created on the source store |
 //! | Queued | Started | Pushing | the worker took the job |
 //! | Queued | DestinationCancelled | Cancelled | not created yet: nothing to cancel |
+//! | Queued | Failed { retryable: false } | Failed | ordersync gave up on it (its job kept stopping): needs the merchant |
 //! | Pushing | Resumed | Pushing | the worker took up again a push left Pushing (crash, lease expiry): it looks the order up before creating |
 //! | Pushing | Created | Pushed | the source order exists |
 //! | Pushing | Failed { retryable: true } | Queued | tried again later |
@@ -198,7 +199,7 @@ impl PushStatus {
             (S::Pushing, E::Resumed) => S::Pushing,
             (S::Pushing, E::Created) => S::Pushed,
             (S::Pushing, E::Failed { retryable: true }) => S::Queued,
-            (S::Pushing, E::Failed { retryable: false }) => S::Failed,
+            (S::Queued | S::Pushing, E::Failed { retryable: false }) => S::Failed,
             (S::Failed, E::Retried) => S::Queued,
             (S::Pushed | S::PartiallyFulfilled, E::PartiallyFulfilled) => S::PartiallyFulfilled,
             (S::Pushed | S::PartiallyFulfilled, E::Fulfilled) => S::Fulfilled,

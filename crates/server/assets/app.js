@@ -4,7 +4,8 @@
 //   page token the server put into them;
 // - the "select every order on this page" checkbox of the Orders tab;
 // - copy buttons (`data-copy="<element id>"`);
-// - focus on the first field with an error, else on the confirmation message.
+// - focus on the first field with an error, else on the confirmation message, and kept in a
+//   part htmx swapped.
 (function () {
   "use strict";
 
@@ -95,6 +96,24 @@
     var token = (elt && elt.dataset && elt.dataset.ordersyncToken) || pageToken();
     if (token) {
       event.detail.headers.Authorization = "Bearer " + token;
+    }
+  });
+
+  // After htmx swapped a part of the page, keep the keyboard focus in it: on the control that
+  // was used when it is still there, else on the part's current tab or its first heading.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || (document.activeElement && document.activeElement !== document.body &&
+        document.contains(document.activeElement))) {
+      return;
+    }
+    var part = document.getElementById(target.id) || target;
+    var focus = part.querySelector('[aria-current="page"]') || part.querySelector("h2");
+    if (focus) {
+      if (!focus.hasAttribute("tabindex") && focus.tagName === "H2") {
+        focus.setAttribute("tabindex", "-1");
+      }
+      focus.focus();
     }
   });
 

@@ -265,6 +265,29 @@ async fn reinstall_after_uninstall_resumes_with_the_same_store() {
     assert_eq!(status, 401, "an uninstalled store has no API");
 
     world.install(NORTHWIND, "").await;
+    // The uninstall's own app/uninstalled webhook may arrive before or after the re-install; in
+    // either order the store ends installed. Wait until it was processed.
+    let mut processed = false;
+    for _ in 0..800 {
+        processed = world
+            .store
+            .webhook_receipts_of_shop(NORTHWIND)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| {
+                r.topic == "app/uninstalled"
+                    && r.status == ordersync_store::webhooks::ReceiptStatus::Processed
+            });
+        if processed {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(
+        processed,
+        "the app/uninstalled webhook was delivered and processed"
+    );
     let again = world
         .store
         .shop_by_domain(&domain(NORTHWIND))

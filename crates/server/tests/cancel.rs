@@ -96,21 +96,7 @@ async fn a_destination_cancel_before_shipping_cancels_the_source_order() {
         done.2.contains(&source.name) && done.2.contains("Southwind Goods"),
         "{done:?}"
     );
-    let order = w
-        .store
-        .order_by_gid(
-            w.store
-                .shop_by_domain(&domain(NORTHWIND))
-                .await
-                .unwrap()
-                .unwrap()
-                .id,
-            &format!("gid://shopify/Order/{dest_order}"),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(order.list_status.as_str(), "cancelled");
+    listed_as(w, order_id, ordersync_core::OrderListStatus::Cancelled).await;
 }
 
 #[tokio::test]

@@ -230,13 +230,49 @@ async fn two_partial_shipments_reach_the_destination_with_their_lines_and_tracki
         "{history:?}"
     );
     assert_eq!(count(&history, "push_fulfilled"), 1, "{history:?}");
-    let order = w
-        .store
-        .order(p.order.shop_id, p.order.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(order.list_status, OrderListStatus::Fulfilled);
+    // The list status follows the push once its refresh ran (right after the push moved).
+    listed_as(w, p.order.id, OrderListStatus::Fulfilled).await;
+
+    // The destination's own `orders/updated` for the fulfilled order comes back through intake:
+    // the merchant is told nothing is left to push, not that the items are not synced.
+    let mut settled = None;
+    for _ in 0..600 {
+        let o = w
+            .store
+            .order(p.order.shop_id, p.order.id)
+            .await
+            .unwrap()
+            .unwrap();
+        if o.order
+            .line_items
+            .iter()
+            .all(|l| l.fulfillable_quantity == 0)
+        {
+            settled = Some(o);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let order = settled.expect("the fulfilled destination order was taken in");
+    assert_eq!(
+        order.ineligible_reasons,
+        vec![ordersync_core::IneligibleReason::NothingToShip]
+    );
+    listed_as(w, p.order.id, OrderListStatus::Fulfilled).await;
+    let history = w.store.order_history(p.order.id).await.unwrap();
+    assert!(
+        history.iter().all(|e| e.kind != "order_ineligible"),
+        "{history:?}"
+    );
+    let nothing: Vec<_> = history
+        .iter()
+        .filter(|e| e.kind == "order_nothing_to_push")
+        .collect();
+    assert_eq!(nothing.len(), 1, "{history:?}");
+    assert_eq!(
+        nothing[0].message,
+        "Nothing is left to push: every synced item has been fulfilled or removed."
+    );
 }
 
 #[tokio::test]
@@ -557,4 +593,108 @@ async fn the_notify_customer_setting_off_ships_without_telling_the_shopper() {
     let made = dest_when(w, p.dest_order, |f| f.len() == 1).await;
     assert!(!made[0].notify_customer);
     assert_eq!(numbers(&made[0]), vec!["1ZQUIET"]);
+}
+
+/// Waits until the simulator delivered every webhook and ordersync processed them.
+async fn webhooks_settled(w: &World) {
+    assert!(w.sim.sim.webhooks_idle(Duration::from_secs(20)).await);
+    for _ in 0..600 {
+        if w.store.webhook_receipt_counts().await.unwrap().received == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("webhooks never processed");
+}
+
+/// The receipts (of any shop) whose body still holds one of `needles`.
+async fn receipts_naming(w: &World, needles: &[&str]) -> Vec<(String, String)> {
+    w.store
+        .webhook_receipts(None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| {
+            let body = String::from_utf8_lossy(&r.body);
+            needles.iter().any(|n| body.contains(n))
+        })
+        .map(|r| (r.shop_domain, r.topic))
+        .collect()
+}
+
+#[tokio::test]
+async fn redacting_a_customer_also_erases_what_came_back_about_the_pushed_order() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let mut placed = checkout(1, Payment::Paid);
+    placed.customer = Some(shopify_sim::merchant::NewCustomer {
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        email: Some("ada@example.com".into()),
+        phone: None,
+    });
+    let order = order_placed(w, placed).await;
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
+    let source_order = numeric(pushed.source_order_gid.as_deref().unwrap());
+    ship(w, source_order, 1, tracking("UPS", &["1Z900"]));
+    push_when(w, order.id, |p| p.status == PushStatus::Fulfilled).await;
+    dest_when(w, order.order.id.numeric(), |f| f.len() == 1).await;
+    syncs_done(w).await;
+    webhooks_settled(w).await;
+
+    let personal = ["Lovelace", "Analytical Row", "ada@example.com"];
+    let before = receipts_naming(w, &personal).await;
+    assert!(
+        before.iter().any(|(shop, _)| shop == SOUTHWIND),
+        "the source store's webhooks about the pushed order carry her details: {before:?}"
+    );
+    let customer = w
+        .sim
+        .sim
+        .mutate(|world| {
+            world.shop(NORTHWIND).unwrap().orders[&order.order.id.numeric()].customer_id
+        })
+        .unwrap();
+    // The app's privacy webhooks are delivered to ordersync's /webhooks.
+    let hook = format!("{}/webhooks", w.base);
+    w.sim.sim.mutate(|world| {
+        world
+            .apps
+            .get_mut(auth_support::KEY)
+            .unwrap()
+            .compliance_url = Some(hook);
+        shopify_sim::oauth::apply_app_config(world, NORTHWIND, auth_support::KEY);
+    });
+    w.sim.sim.mutate(|world| {
+        assert!(shopify_sim::webhooks::compliance_event(
+            world,
+            NORTHWIND,
+            auth_support::KEY,
+            shopify_sim::state::Topic::CustomersRedact,
+            Some(customer),
+        ))
+    });
+    webhooks_settled(w).await;
+
+    let left = receipts_naming(w, &personal).await;
+    assert!(left.is_empty(), "receipts still naming her: {left:?}");
+    let redacted = w
+        .store
+        .order(order.shop_id, order.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(redacted.order.shipping_address, None);
+    // The push, its lines and its shipment stay (the merchant's records), without her details.
+    let after = push_when(w, order.id, |p| p.status == PushStatus::Fulfilled).await;
+    assert_eq!(after.source_order_gid, pushed.source_order_gid);
+    let text = format!("{after:?}");
+    assert!(personal.iter().all(|n| !text.contains(n)), "{text}");
+    let shipments = w.store.push_fulfillments(after.id).await.unwrap();
+    assert_eq!(shipments.len(), 1);
+    let history = w.store.order_history(order.id).await.unwrap();
+    let text = format!("{history:?}");
+    assert!(personal.iter().all(|n| !text.contains(n)), "{text}");
 }

@@ -326,8 +326,18 @@ async fn an_order_in_full_groups_items_by_source_store_with_what_a_push_would_ca
         found.expect("the Southwind push went through")
     };
 
-    let (status, d) = get(w, &t.dest, &format!("/api/orders/{}", order.id)).await;
-    assert_eq!(status, 200, "{d}");
+    // The order's list status is refreshed right after its push moved: wait for the state every
+    // interleaving ends in (Southwind pushed, Westerly still to push) before reading it all.
+    let mut d = Value::Null;
+    for _ in 0..600 {
+        let (status, answer) = get(w, &t.dest, &format!("/api/orders/{}", order.id)).await;
+        assert_eq!(status, 200, "{answer}");
+        d = answer;
+        if d["status"] == "not_pushed" && d["sources"][0]["status"] == "pushed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     assert_documented("GET", "/api/orders/{id}", 200, &d);
     assert_eq!(d["id"], order.id);
     assert_eq!(d["name"], order.order.name.as_str());

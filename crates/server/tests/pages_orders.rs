@@ -182,22 +182,35 @@ async fn the_orders_tab_lists_filters_searches_and_pages() {
     );
     assert!(order_names(&none).is_empty());
 
-    // Keyset pages of 2: Next page until the end, every order once, newest first.
-    let mut seen = Vec::new();
+    // Keyset pages of 2: Next page until the end, every order once, newest first; then
+    // Previous page back to the start, the same pages in reverse.
+    let mut pages: Vec<Vec<String>> = Vec::new();
     let mut current = get(w, &format!("/app?limit=2&id_token={token}")).await;
+    assert!(
+        !current.contains("rel=\"prev\""),
+        "no way back from the first page"
+    );
     loop {
         assert_eq!(current.status, 200, "{}", current.body);
         let names = order_names(&current);
-        assert!(names.len() <= 2);
-        seen.extend(names);
-        let next = current.hrefs().into_iter().find(|h| h.contains("after="));
-        match next {
-            Some(next) if seen.len() < 10 => current = get(w, &next).await,
+        assert!(!names.is_empty() && names.len() <= 2, "{names:?}");
+        pages.push(names);
+        match pages_support::attr_after(&current.body, "rel=\"next\"", "href") {
+            Some(next) if pages.len() < 10 => current = get(w, &next).await,
             _ => break,
         }
     }
+    let seen: Vec<String> = pages.concat();
     assert_eq!(seen, order_names(&page), "no gaps, no repeats, same order");
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 5);
+    assert_eq!(pages.len(), 3);
+    for want in pages.iter().rev().skip(1) {
+        let back = pages_support::attr_after(&current.body, "rel=\"prev\"", "href")
+            .expect("a Previous page link");
+        current = get(w, &back).await;
+        assert_eq!(&order_names(&current), want);
+    }
+    assert!(!current.contains("rel=\"prev\""), "back on the first page");
 
     // A cursor that is not the list's is explained, not a crash.
     let bad = get(w, &format!("/app?after=garbage&id_token={token}")).await;
@@ -449,9 +462,8 @@ async fn view_details_pushes_one_source_store_with_a_manual_fee() {
     assert_eq!(done.status, 303, "{}", done.body);
     let back = follow(w, &done).await;
     assert!(
-        back.text().contains(&format!(
-            "Push to {SOUTHWIND} queued with a shipping fee of 7.50."
-        )),
+        back.text()
+            .contains("Push to Southwind Goods queued with a shipping fee of 7.50."),
         "{}",
         back.text()
     );

@@ -319,3 +319,108 @@ async fn a_push_whose_job_died_is_redriven_and_ends_pushed_with_one_source_order
     assert_eq!(dead, 0, "the dead job was replaced by the redrive");
     w.sim.sim.faults().clear(None);
 }
+
+/// Kills the push's job (as if it had used up its attempts) once it waits for a retry, and
+/// answers when the push has no live job left.
+async fn kill_push_job(w: &World, shop_id: i64, push_id: i64) {
+    for _ in 0..800 {
+        let stuck = w.store.stuck_pushes(shop_id, 100).await.unwrap();
+        if stuck.iter().any(|p| p.id == push_id) {
+            return;
+        }
+        let later = UnixMillis::now().plus_millis(3_600_000);
+        let claimed = w
+            .store
+            .claim_jobs("test", 20, Duration::from_secs(60), later)
+            .await
+            .unwrap();
+        for job in &claimed {
+            let push_job = job.kind == "push";
+            w.store
+                .fail_job(
+                    job,
+                    "test",
+                    "killed by the test",
+                    !push_job,
+                    &RetryPolicy::default(),
+                    UnixMillis::now(),
+                )
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the push job never stopped");
+}
+
+#[tokio::test]
+async fn a_push_whose_job_keeps_dying_is_failed_for_the_merchant_after_a_few_redrives() {
+    let s = setup(true).await;
+    let w = &s.world;
+    let shop_id = destination_id(w).await;
+    let order = order_placed(w, checkout(1, Payment::Paid)).await;
+    // Southwind never answers orderCreate: every attempt's outcome is unknown.
+    w.sim.sim.faults().add(FaultRule {
+        id: 0,
+        shop: Some(SOUTHWIND.into()),
+        operation: Some("orderCreate".into()),
+        fault: FaultKind::Status { status: 503 },
+        times: None,
+        probability: None,
+    });
+    let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
+    assert_eq!(status, 202, "{body}");
+    let push_id = push_when(w, order.id, |p| p.status == PushStatus::Pushing)
+        .await
+        .id;
+    let max = ordersync_server::service::reconcile::MAX_PUSH_REDRIVES;
+    for round in 1..=max {
+        kill_push_job(w, shop_id, push_id).await;
+        reconcile(w).await;
+        let p = &w.store.pushes_for_order(order.id).await.unwrap()[0];
+        assert_eq!(p.redrives, round, "redrive {round} counted");
+        assert!(
+            matches!(p.status, PushStatus::Queued | PushStatus::Pushing),
+            "{:?}",
+            p.status
+        );
+    }
+    // Its job stops once more: the next run fails it instead of redriving it forever.
+    kill_push_job(w, shop_id, push_id).await;
+    reconcile(w).await;
+    let failed = &w.store.pushes_for_order(order.id).await.unwrap()[0];
+    assert_eq!(failed.status, PushStatus::Failed);
+    let reason = failed.status_reason.clone().unwrap();
+    assert!(
+        reason.contains("Southwind Goods") && reason.contains("click Retry"),
+        "{reason}"
+    );
+    let history = kinds(w, order.id).await;
+    let redrives = history.iter().filter(|k| *k == "push_redriven").count();
+    assert_eq!(redrives, usize::try_from(max).unwrap(), "{history:?}");
+    assert!(history.iter().any(|k| k == "push_failed"), "{history:?}");
+    let listed = w.store.order(shop_id, order.id).await.unwrap().unwrap();
+    assert_eq!(listed.list_status, ordersync_core::OrderListStatus::Failed);
+    // A later run leaves it to the merchant.
+    reconcile(w).await;
+    assert_eq!(
+        w.store.pushes_for_order(order.id).await.unwrap()[0].status,
+        PushStatus::Failed
+    );
+
+    // Southwind is back; the merchant's Retry pushes it, once, and the count starts afresh.
+    w.sim.sim.faults().clear(None);
+    let (status, body) = w
+        .api(
+            "POST",
+            &format!("/api/orders/{}/push/{SOUTHWIND}/retry", order.id),
+            Some(&s.dest),
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
+    assert_eq!(pushed.redrives, 0);
+    let created = source_orders_tagged(w, &format!("ordersync-{}", pushed.push_key));
+    assert_eq!(created.len(), 1);
+}

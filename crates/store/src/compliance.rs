@@ -112,7 +112,11 @@ impl Tx {
     /// and addresses leave the order model and the search keys, the raw payloads (of the orders
     /// and of the webhooks that carried them) are replaced by a marker, history details are
     /// dropped, and data records built for the customer are deleted. Items and amounts stay.
-    /// Returns how many orders were redacted.
+    /// What ordersync pushed of those orders goes too: the bodies of the source stores' webhooks
+    /// about the source orders it created (they carry the shopper's name and address). Pushes
+    /// themselves keep no request or response, only lines, amounts and the source order's name.
+    /// The orders named are also looked for among the webhooks the shop sent (a source store's
+    /// own request names the source orders). Returns how many orders were redacted.
     pub async fn redact_customer(
         &mut self,
         shop_domain: &str,
@@ -149,7 +153,43 @@ impl Tx {
                 found.insert(id, (gid, model));
             }
         }
+        // Webhook bodies naming the orders asked for, whatever ordersync made of them (a source
+        // store's request names the orders ordersync created there).
+        for gid in customer.order_gids {
+            with_tx!(self, |c| {
+                sqlx::query(
+                    "UPDATE webhook_receipts SET body = $1 WHERE shop_domain = $2 AND resource_gid = $3",
+                )
+                .bind(REDACTED_BODY)
+                .bind(shop_domain)
+                .bind(gid)
+                .execute(c)
+                .await?;
+            });
+        }
         for (id, (gid, model)) in &found {
+            // The source orders pushed from this order: the source stores' webhooks about them.
+            let pushed: Vec<(String, String)> = with_tx!(self, |c| {
+                sqlx::query_as(
+                    "SELECT s.domain, p.source_order_gid FROM pushes p JOIN shops s ON s.id = p.source_shop_id \
+                     WHERE p.order_id = $1 AND p.source_order_gid IS NOT NULL",
+                )
+                .bind(id)
+                .fetch_all(c)
+                .await?
+            });
+            for (source_domain, source_gid) in &pushed {
+                with_tx!(self, |c| {
+                    sqlx::query(
+                        "UPDATE webhook_receipts SET body = $1 WHERE shop_domain = $2 AND resource_gid = $3",
+                    )
+                    .bind(REDACTED_BODY)
+                    .bind(source_domain)
+                    .bind(source_gid)
+                    .execute(c)
+                    .await?;
+                });
+            }
             let mut order: DestinationOrder =
                 serde_json::from_str(model).map_err(|e| StoreError::corrupt("order", e))?;
             order.redact_personal_data();

@@ -292,6 +292,46 @@ impl Tx {
     }
 
     /// Files an order under another list status (after a push changed).
+    /// Takes the order's row for the rest of the transaction (so that two transactions filing
+    /// the same order run one after the other: a row lock on PostgreSQL, SQLite's single writer
+    /// already) and answers whether it is eligible, its list status and its pushes' statuses,
+    /// as committed now. `None` when there is no such order.
+    pub async fn order_status_inputs(
+        &mut self,
+        order_id: i64,
+    ) -> Result<Option<(bool, OrderListStatus, Vec<ordersync_core::PushStatus>)>> {
+        let row: Option<(bool, String)> = with_tx!(self, |c| {
+            sqlx::query("UPDATE destination_orders SET list_status = list_status WHERE id = $1")
+                .bind(order_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query_as("SELECT eligible, list_status FROM destination_orders WHERE id = $1")
+                .bind(order_id)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        let Some((eligible, list_status)) = row else {
+            return Ok(None);
+        };
+        let list_status = OrderListStatus::parse(&list_status)
+            .map_err(|e| StoreError::corrupt("order list status", e))?;
+        let statuses: Vec<(String,)> = with_tx!(self, |c| {
+            sqlx::query_as("SELECT status FROM pushes WHERE order_id = $1 ORDER BY id")
+                .bind(order_id)
+                .fetch_all(c)
+                .await?
+        });
+        let pushes = statuses
+            .into_iter()
+            .map(|(s,)| {
+                ordersync_core::PushStatus::parse(&s)
+                    .map_err(|e| StoreError::corrupt("push status", e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some((eligible, list_status, pushes)))
+    }
+
+    /// Files the order under `status` in the Orders tab.
     pub async fn set_order_list_status(
         &mut self,
         order_id: i64,

@@ -40,6 +40,9 @@ pub struct PushRecord {
     /// order was cancelled after the source store shipped, or edited after the push), in
     /// merchant words; `None` when nothing needs attention.
     pub attention: Option<String>,
+    /// How many times reconciliation queued its job again after the job had stopped (reset by
+    /// the merchant's Retry).
+    pub redrives: i64,
     /// The lines it carries.
     pub lines: Vec<PushLine>,
     /// Created.
@@ -99,6 +102,7 @@ struct PushRow {
     shipping_fee: Option<String>,
     manual_fee: Option<String>,
     attention: Option<String>,
+    redrives: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -121,6 +125,7 @@ impl PushRow {
             shipping_fee: self.shipping_fee,
             manual_fee: self.manual_fee,
             attention: self.attention,
+            redrives: self.redrives,
             lines,
             created_at: UnixMillis(self.created_at),
             updated_at: UnixMillis(self.updated_at),
@@ -145,7 +150,7 @@ struct PushLineRow {
 
 const PUSH_SELECT: &str = "SELECT p.id, p.order_id, p.source_shop_id, s.domain AS source_domain, p.push_key, p.status, \
     p.status_reason, p.source_order_gid, p.source_order_name, p.shipping_title, p.shipping_fee, p.manual_fee, \
-    p.attention, p.created_at, p.updated_at FROM pushes p JOIN shops s ON s.id = p.source_shop_id";
+    p.attention, p.redrives, p.created_at, p.updated_at FROM pushes p JOIN shops s ON s.id = p.source_shop_id";
 
 const LINE_SELECT: &str =
     "SELECT destination_line_gid, source_variant_gid, sku, title, quantity, unit_price, \
@@ -277,6 +282,15 @@ impl Tx {
         if n == 0 {
             return Err(StoreError::Conflict { push_id, expected });
         }
+        if matches!(event, PushEvent::Retried) {
+            // The merchant's Retry starts the count of redrives afresh.
+            with_tx!(self, |c| {
+                sqlx::query("UPDATE pushes SET redrives = 0 WHERE id = $1")
+                    .bind(push_id)
+                    .execute(c)
+                    .await?;
+            });
+        }
         let history = NewEvent {
             push_id: Some(push_id),
             ..history.clone()
@@ -353,10 +367,12 @@ impl Tx {
     }
 
     /// Queues a push's job again (the redrive of a push whose job died or vanished): drops the
-    /// push's dead job, if any, and enqueues `job` (whose dedupe key is the push's). Answers the
-    /// new job's id, or `None` when a job of the push is already queued.
+    /// push's dead job, if any, enqueues `job` (whose dedupe key is the push's) and counts the
+    /// redrive on the push (`redrives`). Answers the new job's id, or `None` (counting nothing)
+    /// when a job of the push is already queued.
     pub async fn redrive_push_job(
         &mut self,
+        push_id: i64,
         job: &crate::jobs::NewJob,
         now: UnixMillis,
     ) -> Result<Option<i64>> {
@@ -368,7 +384,16 @@ impl Tx {
                     .await?;
             });
         }
-        self.enqueue(job, now).await
+        let id = self.enqueue(job, now).await?;
+        if id.is_some() {
+            with_tx!(self, |c| {
+                sqlx::query("UPDATE pushes SET redrives = redrives + 1 WHERE id = $1")
+                    .bind(push_id)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        Ok(id)
     }
 }
 

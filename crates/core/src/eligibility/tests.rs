@@ -100,7 +100,19 @@ fn each_rule_failing_alone_gives_exactly_its_reason() {
                 l.fulfillable_quantity = 0;
                 l
             }]),
-            IneligibleReason::NoSyncedProducts,
+            IneligibleReason::NothingToShip,
+        ),
+        (
+            "fulfilled_synced_items_beside_unsynced_ones_leave_nothing_to_ship",
+            OrderBuilder::new().line_items(vec![
+                {
+                    let mut l = line(1, Some(101), 2, "10.00");
+                    l.fulfillable_quantity = 0;
+                    l
+                },
+                line(2, Some(999), 1, "5.00"),
+            ]),
+            IneligibleReason::NothingToShip,
         ),
         (
             "order_without_line_items_is_ineligible",
@@ -277,6 +289,10 @@ fn messages_tell_the_merchant_what_happened_and_what_to_do() {
             "None of the items are synced products. Link the products in Synced products to push them.",
         ),
         (
+            IneligibleReason::NothingToShip,
+            "Nothing is left to push: every synced item has been fulfilled or removed.",
+        ),
+        (
             IneligibleReason::IncompleteShippingAddress {
                 missing: vec![AddressField::City, AddressField::PostalCode],
             },
@@ -320,6 +336,7 @@ fn reasons_serialize_with_their_code_and_round_trip() {
         },
         IneligibleReason::ZeroValue { total: usd("0") },
         IneligibleReason::NoSyncedProducts,
+        IneligibleReason::NothingToShip,
     ];
     for reason in &all {
         let json = serde_json::to_value(reason).unwrap();

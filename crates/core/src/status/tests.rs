@@ -27,11 +27,12 @@ const EVENTS: [PushEvent; 13] = [
 ];
 
 /// The legal transitions, written out from the module docs' table.
-const LEGAL: [(PushStatus, PushEvent, PushStatus); 21] = [
+const LEGAL: [(PushStatus, PushEvent, PushStatus); 22] = [
     (S::NotPushed, E::Enqueued, S::Queued),
     (S::NotPushed, E::DestinationCancelled, S::Cancelled),
     (S::Queued, E::Started, S::Pushing),
     (S::Queued, E::DestinationCancelled, S::Cancelled),
+    (S::Queued, E::Failed { retryable: false }, S::Failed),
     (S::Pushing, E::Resumed, S::Pushing),
     (S::Pushing, E::Created, S::Pushed),
     (S::Pushing, E::Failed { retryable: true }, S::Queued),

@@ -575,10 +575,15 @@ async fn submit_push(
                 .or(fee.as_deref())
                 .map(|f| format!(" with a shipping fee of {f}"))
                 .unwrap_or_default();
+            // The source store by its name, as the page shows it.
+            let name = match state.store.shop_by_id(r.push.source_shop_id).await {
+                Ok(Some(shop)) => shop.shop.name.as_str().to_owned(),
+                _ => source.to_owned(),
+            };
             let notice = match (retry, r.queued_now) {
-                (_, false) => format!("The push to {source} was already queued."),
-                (true, true) => format!("Push to {source} queued again{sent}."),
-                (false, true) => format!("Push to {source} queued{sent}."),
+                (_, false) => format!("The push to {name} was already queued."),
+                (true, true) => format!("Push to {name} queued again{sent}."),
+                (false, true) => format!("Push to {name} queued{sent}."),
             };
             super::redirect_with_notice(session, &path_of(order_id), &notice)
         }

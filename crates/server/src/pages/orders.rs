@@ -41,10 +41,42 @@ struct Filters {
     after: Option<String>,
     /// Page size (the list's default when absent).
     limit: Option<String>,
+    /// The `after` of each page before this one, oldest first ([`FIRST`] for the first page):
+    /// keyset pages have no way back, so the way back is carried along (the last
+    /// [`MAX_PREV`] pages).
+    prev: Vec<String>,
+}
+
+/// The first page in [`Filters::prev`].
+const FIRST: &str = "first";
+/// Most pages "Previous page" goes back through.
+const MAX_PREV: usize = 50;
+
+/// The Orders tab's query: the list's parameters and the way back.
+#[derive(Debug, Default, serde::Deserialize)]
+struct PageQuery {
+    status: Option<String>,
+    q: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+    prev: Option<String>,
+}
+
+fn prev_of(text: Option<&str>) -> Vec<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl Filters {
-    fn of(params: &ListParams) -> Self {
+    fn of(params: &PageQuery) -> Self {
         let clean = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
@@ -56,6 +88,42 @@ impl Filters {
             q: clean(&params.q),
             after: clean(&params.after),
             limit: clean(&params.limit),
+            prev: prev_of(params.prev.as_deref()),
+        }
+    }
+
+    /// The next page's filters (`next` is the list's cursor).
+    fn next(&self, next: &str) -> Self {
+        let mut prev = self.prev.clone();
+        prev.push(self.after.clone().unwrap_or_else(|| FIRST.to_owned()));
+        if prev.len() > MAX_PREV {
+            prev.drain(..prev.len() - MAX_PREV);
+        }
+        Filters {
+            after: Some(next.to_owned()),
+            prev,
+            ..self.clone()
+        }
+    }
+
+    /// The previous page's filters, when the way back is known.
+    fn previous(&self) -> Option<Self> {
+        self.after.as_ref()?;
+        let mut prev = self.prev.clone();
+        let back = prev.pop()?;
+        Some(Filters {
+            after: (back != FIRST).then_some(back),
+            prev,
+            ..self.clone()
+        })
+    }
+
+    /// The first page of the same filters.
+    fn first(&self) -> Self {
+        Filters {
+            after: None,
+            prev: Vec::new(),
+            ..self.clone()
         }
     }
 
@@ -71,6 +139,7 @@ impl Filters {
             q: get("q"),
             after: get("after"),
             limit: get("limit"),
+            prev: prev_of(form.get("prev")),
         }
     }
 
@@ -98,6 +167,9 @@ impl Filters {
         if with_after {
             if let Some(a) = &self.after {
                 pairs.push(format!("after={}", encode(a)));
+                if !self.prev.is_empty() {
+                    pairs.push(format!("prev={}", encode(&self.prev.join(","))));
+                }
             }
         }
         if pairs.is_empty() {
@@ -111,7 +183,10 @@ impl Filters {
         html! {
             @if let Some(s) = &self.status { input type="hidden" name="status" value=(s); }
             @if let Some(q) = &self.q { input type="hidden" name="q" value=(q); }
-            @if let Some(a) = &self.after { input type="hidden" name="after" value=(a); }
+            @if let Some(a) = &self.after {
+                input type="hidden" name="after" value=(a);
+                @if !self.prev.is_empty() { input type="hidden" name="prev" value=(self.prev.join(",")); }
+            }
             @if let Some(l) = &self.limit { input type="hidden" name="limit" value=(l); }
         }
     }
@@ -120,7 +195,7 @@ impl Filters {
 async fn index(
     State(state): State<AppState>,
     session: PageSession,
-    params: Result<Query<ListParams>, QueryRejection>,
+    params: Result<Query<PageQuery>, QueryRejection>,
 ) -> Response {
     let params = params.map(|Query(p)| p).unwrap_or_default();
     render(
@@ -303,6 +378,7 @@ fn tabs(session: &PageSession, filters: &Filters, counts: &OrderCountsView) -> M
             q: filters.q.clone(),
             after: None,
             limit: filters.limit.clone(),
+            prev: Vec::new(),
         };
         let href = session.link(&f.path(false));
         html! {
@@ -316,7 +392,7 @@ fn tabs(session: &PageSession, filters: &Filters, counts: &OrderCountsView) -> M
         }
     };
     html! {
-        nav aria-label="Filter orders by status" {
+        nav aria-label="Filter orders by status" hx-boost="true" {
             ul class="tabs" {
                 (tab(None, "All", counts.total))
                 @for s in ORDER {
@@ -329,7 +405,7 @@ fn tabs(session: &PageSession, filters: &Filters, counts: &OrderCountsView) -> M
 
 fn search(session: &PageSession, filters: &Filters) -> Markup {
     html! {
-        form class="toolbar" method="get" action="/app" role="search" {
+        form class="toolbar" method="get" action="/app" role="search" hx-boost="true" {
             @for (name, value) in session.carried() {
                 input type="hidden" name=(name) value=(value);
             }
@@ -342,7 +418,7 @@ fn search(session: &PageSession, filters: &Filters) -> Markup {
             }
             (submit("Search", false))
             @if filters.q.is_some() {
-                a class="button button--plain" href=(session.link(&Filters { q: None, after: None, ..filters.clone() }.path(false))) { "Clear search" }
+                a class="button button--plain" href=(session.link(&Filters { q: None, ..filters.first() }.path(false))) { "Clear search" }
             }
         }
     }
@@ -421,17 +497,17 @@ fn orders_card(
         None
     };
     html! {
-        // With JavaScript, the tabs, the search and the pages swap only this card (htmx);
-        // the bulk Push form is a plain form (its confirmation is in the page's live region).
+        // With JavaScript, the tabs, the search and the pages swap only this card (htmx, boosted
+        // below); links to other pages and the bulk Push form are plain.
         section class="card card--flush" id="orders-card" aria-labelledby="orders-heading"
-            hx-boost="true" hx-target="#orders-card" hx-select="#orders-card" hx-swap="outerHTML show:none" {
+            hx-target="#orders-card" hx-select="#orders-card" hx-swap="outerHTML show:none" {
             h2 id="orders-heading" class="visually-hidden" { "Orders list" }
             (tabs(session, filters, counts))
             (search(session, filters))
             @if let Some(empty) = empty {
                 (empty)
             } @else {
-                form method="post" action="/app/orders/push" hx-boost="false" {
+                form method="post" action="/app/orders/push" {
                     (session.hidden_fields())
                     (filters.hidden())
                     div class="table-wrap" {
@@ -486,12 +562,15 @@ fn orders_card(
                     }
                 }
                 @if filters.after.is_some() || list.next.is_some() {
-                nav class="pagination" aria-label="Pages" {
+                nav class="pagination" aria-label="Pages" hx-boost="true" {
                     @if filters.after.is_some() {
-                        a class="button" href=(session.link(&filters.path(false))) { "First page" }
+                        a class="button" href=(session.link(&filters.first().path(false))) { "First page" }
+                    }
+                    @if let Some(previous) = filters.previous() {
+                        a class="button" rel="prev" href=(session.link(&previous.path(true))) { "Previous page" }
                     }
                     @if let Some(next) = &list.next {
-                        a class="button" rel="next" href=(session.link(&Filters { after: Some(next.clone()), ..filters.clone() }.path(true))) { "Next page" }
+                        a class="button" rel="next" href=(session.link(&filters.next(next).path(true))) { "Next page" }
                     }
                 }
                 }
@@ -704,4 +783,44 @@ async fn confirm_page(state: &AppState, session: &PageSession, enabled: bool) ->
             .back("Orders", "/app")
             .render(body),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previous_walks_back_the_pages_next_went_through() {
+        let first = Filters {
+            status: Some("failed".into()),
+            ..Filters::default()
+        };
+        assert!(first.previous().is_none());
+        let second = first.next("100-7");
+        let third = second.next("90-5");
+        assert_eq!(
+            third.path(true),
+            "/app?status=failed&after=90-5&prev=first%2C100-7"
+        );
+        let back = third.previous().expect("back to the second page");
+        assert_eq!(back.after.as_deref(), Some("100-7"));
+        let back = back.previous().expect("back to the first page");
+        assert_eq!(back.after, None);
+        assert_eq!(back.path(true), "/app?status=failed");
+        // Read back from the query as sent.
+        let read = Filters::of(&PageQuery {
+            status: Some("failed".into()),
+            after: Some("90-5".into()),
+            prev: Some("first,100-7".into()),
+            ..PageQuery::default()
+        });
+        assert_eq!(read.prev, third.prev);
+        // Only the last MAX_PREV pages are kept; the way back ends there.
+        let mut far = first.clone();
+        for n in 0..(MAX_PREV + 5) {
+            far = far.next(&format!("{}-{n}", 1000 - n));
+        }
+        assert_eq!(far.prev.len(), MAX_PREV);
+        assert!(far.prev.iter().all(|p| p != FIRST));
+    }
 }

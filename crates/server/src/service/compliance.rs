@@ -33,6 +33,14 @@ pub async fn app_uninstalled(
         }
         Err(e) => return Err(e),
     };
+    // A late delivery (Shopify retries for hours) of an uninstall that came before the current
+    // install: the store installed ordersync again since, so nothing is uninstalled now.
+    if let (Some(triggered), Some(auth)) = (receipt.triggered_at, store.shop_auth(shop.id).await?) {
+        if auth.installed_at > triggered {
+            tracing::info!(shop = %domain, "app/uninstalled from before the current install ignored");
+            return finish(store.begin().await?, receipt, job, None, now).await;
+        }
+    }
     // Shopify cancels an app's charges when it is uninstalled: the Order add-on ends with it.
     let addon = store.order_addon(shop.id).await?;
     let mut tx = store.begin().await?;

@@ -34,6 +34,7 @@ use ordersync_store::{Store, StoreError, Tx, UnixMillis};
 use serde_json::json;
 
 use super::push::refresh_list_status;
+use super::shop_api::{find_pushed_order, push_tag, shop_api};
 use crate::auth::{AuthError, AuthService};
 
 /// The job kind that cancels one push's source order after its destination order was cancelled.
@@ -483,24 +484,23 @@ async fn find_by_tag(
     push: &PushRecord,
     now: UnixMillis,
 ) -> Result<Option<(String, String)>, CancelJobError> {
-    let token = auth
-        .access_token(source, now)
+    let api = source_api(auth, source, now).await?;
+    find_pushed_order(&api, &push_tag(&push.push_key))
+        .await
+        .map_err(CancelJobError::Shopify)
+}
+
+async fn source_api(
+    auth: &AuthService,
+    source: &ShopRecord,
+    now: UnixMillis,
+) -> Result<ordersync_shopify::admin::ShopApi, CancelJobError> {
+    shop_api(auth, source, now)
         .await
         .map_err(|e| CancelJobError::Token {
             shop: source.shop.domain.clone(),
             source: e,
-        })?;
-    let api = auth.admin().shop(source.shop.domain.as_str(), token);
-    let tag = format!("{}-{}", ordersync_core::plan::ORDERSYNC_TAG, push.push_key);
-    let page = api
-        .orders(Some(&format!("tag:{tag}")), 5, None)
-        .await
-        .map_err(CancelJobError::Shopify)?;
-    Ok(page
-        .nodes
-        .into_iter()
-        .find(|o| o.tags.contains(&tag))
-        .map(|o| (o.id, o.name)))
+        })
 }
 
 /// What one cancellation attempt on the source store came to: the push event with its history,
@@ -518,14 +518,7 @@ async fn cancel_on_source(
     now: UnixMillis,
 ) -> Result<Decision, CancelJobError> {
     let source_name = source.shop.name.as_str();
-    let token = auth
-        .access_token(source, now)
-        .await
-        .map_err(|e| CancelJobError::Token {
-            shop: source.shop.domain.clone(),
-            source: e,
-        })?;
-    let api = auth.admin().shop(source.shop.domain.as_str(), token);
+    let api = source_api(auth, source, now).await?;
     let read = |e: AdminError| {
         tracing::warn!(shop = %source.shop.domain, operation = "order", kind = e.kind(), error = %e, "reading the source order failed");
         CancelJobError::Shopify(e)

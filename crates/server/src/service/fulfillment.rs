@@ -77,8 +77,10 @@ pub async fn fulfillment_changed(
 ) -> Result<(), ProcessError> {
     let shop = installed_shop(store, receipt).await?;
     if shop.shop.role != StoreRole::Source {
-        // A destination store's own shipments (including the ones ordersync made).
-        return finish(store.begin().await?, receipt, job, None, now).await;
+        // A destination store's own shipments (including the ones ordersync made): nothing to
+        // do, but the receipt names its order so a customer's redaction finds it.
+        let order = parse_fulfillment(&receipt.body).ok().map(|f| f.order_id);
+        return finish(store.begin().await?, receipt, job, order.as_deref(), now).await;
     }
     let shipment =
         parse_fulfillment(&receipt.body).map_err(|e| ProcessError::Final(e.to_string()))?;
@@ -110,8 +112,10 @@ pub async fn source_order_changed(
 ) -> Result<(), ProcessError> {
     let order =
         parse_order_cancellation(&receipt.body).map_err(|e| ProcessError::Final(e.to_string()))?;
+    // Every receipt names its order, so a customer's redaction finds the bodies that carry
+    // the customer's details (the source order has the shopper's name and address).
     if order.cancelled_at.is_none() {
-        return finish(store.begin().await?, receipt, job, None, now).await;
+        return finish(store.begin().await?, receipt, job, Some(&order.id), now).await;
     }
     let mut push = store.push_by_source_order(shop.id, &order.id).await?;
     if push.is_none() {
@@ -129,7 +133,7 @@ pub async fn source_order_changed(
         }
     }
     let Some(push) = push else {
-        return finish(store.begin().await?, receipt, job, None, now).await;
+        return finish(store.begin().await?, receipt, job, Some(&order.id), now).await;
     };
     let destination = store.destination_of_push(push.id).await?;
     let actor = format!("webhook {}", receipt.topic);

@@ -21,6 +21,7 @@ pub mod process;
 pub mod push;
 pub mod reconcile;
 pub mod settings;
+mod shop_api;
 pub mod sync;
 
 use ordersync_store::StoreError;

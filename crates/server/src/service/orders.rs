@@ -10,7 +10,8 @@
 //! reconciliation ([`super::reconcile`]) both go through it.
 
 use ordersync_core::{
-    evaluate, route, status::summarize, DestinationOrder, Eligibility, ShopDomain, StoreRole,
+    evaluate, route, status::summarize, DestinationOrder, Eligibility, IneligibleReason,
+    ShopDomain, StoreRole,
 };
 use ordersync_shopify::payload::parse_order;
 use ordersync_store::events::NewEvent;
@@ -101,20 +102,26 @@ pub(crate) struct TakenIn {
     pub order_id: i64,
     /// Whether the state was older than the stored one (and ignored).
     pub stale: bool,
-    /// Whether pushes changed (queued, cancelled, flagged): the list status is refreshed.
+    /// Whether pushes changed (queued, cancelled, flagged).
     pub pushes_changed: bool,
 }
 
 impl TakenIn {
-    /// After the commit: files the order under the list status its pushes now give.
+    /// After the commit: files the order under the list status its pushes now give. Always
+    /// (not only when intake changed a push): the status intake stored was computed from pushes
+    /// read before its transaction, and a push job may have moved one meanwhile.
     pub(crate) async fn after_commit(
         &self,
         store: &Store,
         shop_id: i64,
     ) -> Result<(), ProcessError> {
-        if self.pushes_changed {
-            push::refresh_list_status(store, shop_id, self.order_id).await?;
-        }
+        tracing::debug!(
+            order_id = self.order_id,
+            pushes_changed = self.pushes_changed,
+            stale = self.stale,
+            "refreshing the list status after intake"
+        );
+        push::refresh_list_status(store, shop_id, self.order_id).await?;
         Ok(())
     }
 }
@@ -174,6 +181,15 @@ pub(crate) async fn take_in(
     let actor = incoming.actor.as_str();
     let mut events: Vec<(&str, String, Option<serde_json::Value>)> = Vec::new();
     let reasons_event = |e: &Eligibility| {
+        if e.reasons() == [IneligibleReason::NothingToShip] {
+            // Everything synced has shipped (typically the source store's shipments brought
+            // back): not a problem to report, only why nothing more will be pushed.
+            return (
+                "order_nothing_to_push",
+                IneligibleReason::NothingToShip.message(),
+                Some(json!({ "reasons": [IneligibleReason::NothingToShip.code()] })),
+            );
+        }
         let messages: Vec<String> = e.reasons().iter().map(|r| r.message()).collect();
         let codes: Vec<&str> = e.reasons().iter().map(|r| r.code()).collect();
         (

@@ -313,19 +313,19 @@ pub async fn refresh_list_status(
     };
     let catalog = store.synced_catalog(shop_id).await?;
     let expected = route(&order.order, &catalog).per_source.len();
-    let pushes: Vec<PushStatus> = store
-        .pushes_for_order(order_id)
-        .await?
-        .into_iter()
-        .map(|p| p.status)
-        .collect();
-    let status = summarize(order.eligible, &pushes, expected);
-    if status != order.list_status {
-        let mut tx = store.begin().await?;
+    // Read and write in one transaction that holds the order's row: two refreshes (a push job's
+    // and an intake's, say) run one after the other, and the later one reads what the earlier
+    // committed, so a stale status can never be written last.
+    let mut tx = store.begin().await?;
+    let Some((eligible, current, pushes)) = tx.order_status_inputs(order_id).await? else {
+        return Ok(());
+    };
+    let status = summarize(eligible, &pushes, expected);
+    if status != current {
         tx.set_order_list_status(order_id, status, UnixMillis::now())
             .await?;
-        tx.commit().await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //!
 //! 1. **Redrive**: the store's pushes left Queued or Pushing without a live `push` job (it died
 //!    out of attempts, or went missing) get their job again (dedupe key `push:{id}`); the push
-//!    job's lookup by tag keeps the source order exactly-once.
+//!    job's lookup by tag keeps the source order exactly-once. After [`MAX_PUSH_REDRIVES`]
+//!    redrives the push is failed for the merchant instead (Retry starts the count afresh).
 //! 2. **Orders webhooks missed**: orders updated since the store's cursor minus an overlap are
 //!    read through the Admin API (`orders(query: "updated_at:>='…'", sortKey: UPDATED_AT)`,
 //!    paginated), and every state that is new to ordersync goes through the same intake path as a
@@ -13,11 +14,12 @@
 //!    taken in; the first run starts `lookback` ago.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use ordersync_core::StoreRole;
+use ordersync_core::{PushEvent, StoreRole};
 use ordersync_shopify::admin::AdminError;
 use ordersync_shopify::payload::parse_graphql_order;
 use ordersync_store::events::NewEvent;
 use ordersync_store::jobs::Job;
+use ordersync_store::pushes::{PushChange, PushRecord};
 use ordersync_store::shops::ShopRecord;
 use ordersync_store::{Store, StoreError, UnixMillis};
 
@@ -39,6 +41,11 @@ const MAX_PAGES: u32 = 50;
 
 /// Stuck pushes redriven per run.
 const MAX_REDRIVES: u32 = 100;
+
+/// Redrives of one push (since the merchant's last Retry) before it is failed instead: each
+/// redrive gives its job all its attempts again, so a push whose job stopped this often will not
+/// go through by itself.
+pub const MAX_PUSH_REDRIVES: i64 = 3;
 
 /// The actor of history entries written by reconciliation.
 pub const ACTOR: &str = "reconciliation";
@@ -228,14 +235,20 @@ fn node_updated_at(node: &serde_json::Value) -> Option<UnixMillis> {
 }
 
 /// Queues again the `push` job of the shop's pushes stuck Queued or Pushing with no live job;
-/// answers how many. Each redrive is an entry in the order's history.
+/// answers how many. Each redrive is an entry in the order's history. A push already redriven
+/// [`MAX_PUSH_REDRIVES`] times (since the merchant's last Retry) is not redriven again: its job
+/// keeps stopping, so it is failed with a reason for the merchant, whose Retry starts afresh.
 pub async fn redrive_stuck_pushes(store: &Store, shop: &ShopRecord) -> Result<usize, StoreError> {
     let mut redriven = 0;
     for push in store.stuck_pushes(shop.id, MAX_REDRIVES).await? {
         let now = UnixMillis::now();
+        if push.redrives >= MAX_PUSH_REDRIVES {
+            give_up(store, shop, &push, now).await?;
+            continue;
+        }
         let mut tx = store.begin().await?;
         let Some(_) = tx
-            .redrive_push_job(&push_job(shop.id, &push, now, now), now)
+            .redrive_push_job(push.id, &push_job(shop.id, &push, now, now), now)
             .await?
         else {
             continue;
@@ -262,4 +275,55 @@ pub async fn redrive_stuck_pushes(store: &Store, shop: &ShopRecord) -> Result<us
         redriven += 1;
     }
     Ok(redriven)
+}
+
+/// Fails a push whose job kept stopping although it was redriven [`MAX_PUSH_REDRIVES`] times:
+/// the merchant sees it Failed with what to do, and Retry queues it afresh (the push job looks
+/// for an order an earlier attempt may have created before creating one).
+async fn give_up(
+    store: &Store,
+    shop: &ShopRecord,
+    push: &PushRecord,
+    now: UnixMillis,
+) -> Result<(), StoreError> {
+    let source = match store.shop_by_id(push.source_shop_id).await? {
+        Some(s) => s.shop.name.as_str().to_owned(),
+        None => push.source_domain.to_string(),
+    };
+    let reason = format!(
+        "ordersync tried to push this order to {source} {} times and each attempt stopped before it finished, so it stopped trying. Check that {source} is still connected and the items are still synced, then click Retry; if it fails again, contact support.",
+        push.redrives + 1
+    );
+    let message = format!("Push to {} failed: {reason}", push.source_domain);
+    let mut tx = store.begin().await?;
+    let moved = tx
+        .transition_push(
+            push.id,
+            push.status,
+            &PushEvent::Failed { retryable: false },
+            &PushChange {
+                reason: Some(reason),
+                ..PushChange::default()
+            },
+            &NewEvent {
+                order_id: push.order_id,
+                push_id: None,
+                actor: ACTOR,
+                kind: "push_failed",
+                message: &message,
+                data: None,
+            },
+            now,
+        )
+        .await;
+    match moved {
+        Ok(_) => {}
+        // The push moved meanwhile (a Retry, a late job): nothing to give up on.
+        Err(StoreError::Conflict { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    tx.commit().await?;
+    refresh_list_status(store, shop.id, push.order_id).await?;
+    tracing::warn!(shop = %shop.shop.domain, source = %push.source_domain, push_id = push.id, redrives = push.redrives, "push kept stopping; failed for the merchant");
+    Ok(())
 }

@@ -200,6 +200,31 @@ pub async fn push_when(
 }
 
 /// The source store's orders carrying `tag`.
+/// The destination order once its Orders tab status is `status` (the list status is refreshed
+/// right after a push moves, so it can lag the push by a moment).
+pub async fn listed_as(
+    world: &World,
+    order_id: i64,
+    status: ordersync_core::OrderListStatus,
+) -> OrderSummary {
+    let shop = world
+        .store
+        .shop_by_domain(&domain(NORTHWIND))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut last = None;
+    for _ in 0..600 {
+        let o = world.store.order(shop.id, order_id).await.unwrap().unwrap();
+        if o.list_status == status {
+            return o;
+        }
+        last = Some(o.list_status);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("order {order_id} never listed as {status:?}: {last:?}");
+}
+
 pub fn source_orders_tagged(world: &World, tag: &str) -> Vec<Order> {
     world.sim.sim.mutate(|w| {
         w.shop(SOUTHWIND)

@@ -210,6 +210,45 @@ async fn attention_is_set_once_cleared_and_shown_on_the_push(store: &Store) {
         store.push_by_key("key-a").await.unwrap().unwrap().attention,
         None
     );
+
+    // Resolving clears only the reason the caller saw: a newer one stays.
+    let mut tx = store.begin().await.unwrap();
+    tx.set_push_attention(
+        push.id,
+        Some("newer"),
+        &note(order_id, "push_attention"),
+        T0,
+    )
+    .await
+    .unwrap();
+    let resolved = note(order_id, "push_attention_resolved");
+    assert!(!tx
+        .clear_push_attention(push.id, reason, &resolved, T0)
+        .await
+        .unwrap());
+    assert!(tx
+        .clear_push_attention(push.id, "newer", &resolved, T0)
+        .await
+        .unwrap());
+    assert!(
+        !tx.clear_push_attention(push.id, "newer", &resolved, T0)
+            .await
+            .unwrap(),
+        "resolving twice changes nothing"
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.push_by_key("key-a").await.unwrap().unwrap().attention,
+        None
+    );
+    let history = store.order_history(order_id).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.kind == "push_attention_resolved")
+            .count(),
+        1
+    );
 }
 
 async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Store) {
@@ -281,10 +320,10 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
     assert!(store.stuck_pushes(a.id, 10).await.unwrap().is_empty());
 
     let mut tx = store.begin().await.unwrap();
-    let redriven = tx.redrive_push_job(&job(T0), T0).await.unwrap();
+    let redriven = tx.redrive_push_job(push.id, &job(T0), T0).await.unwrap();
     assert!(redriven.is_some());
     assert_eq!(
-        tx.redrive_push_job(&job(T0), T0).await.unwrap(),
+        tx.redrive_push_job(push.id, &job(T0), T0).await.unwrap(),
         None,
         "a second redrive finds the job queued"
     );
@@ -296,6 +335,46 @@ async fn a_queued_push_without_a_live_job_is_stuck_and_redriven_once(store: &Sto
         (1, 0, 0),
         "the dead job was replaced"
     );
+    assert_eq!(
+        redrives(store).await,
+        1,
+        "only the redrive that queued counts"
+    );
+
+    // Given up on (Queued → Failed), then the merchant's Retry: the count starts afresh.
+    let mut tx = store.begin().await.unwrap();
+    tx.transition_push(
+        push.id,
+        PushStatus::Queued,
+        &PushEvent::Failed { retryable: false },
+        &PushChange {
+            reason: Some("gave up".into()),
+            ..PushChange::default()
+        },
+        &note(order_id, "push_failed"),
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(redrives(store).await, 1, "failing keeps the count");
+    let mut tx = store.begin().await.unwrap();
+    tx.transition_push(
+        push.id,
+        PushStatus::Failed,
+        &PushEvent::Retried,
+        &PushChange::default(),
+        &note(order_id, "push_retried"),
+        T0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(redrives(store).await, 0, "Retry resets it");
+}
+
+async fn redrives(store: &Store) -> i64 {
+    store.push_by_key("key-a").await.unwrap().unwrap().redrives
 }
 
 async fn periodic_tasks_run_for_installed_destinations_with_the_addon_active(store: &Store) {

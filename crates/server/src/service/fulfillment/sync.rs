@@ -80,14 +80,12 @@ impl SyncError {
 
 /// One shop's Admin API, with the error mapping of this job.
 async fn api(auth: &AuthService, shop: &ShopRecord, now: UnixMillis) -> Result<ShopApi, SyncError> {
-    let token = auth
-        .access_token(shop, now)
+    crate::service::shop_api::shop_api(auth, shop, now)
         .await
         .map_err(|e| SyncError::Token {
             shop: shop.shop.domain.clone(),
             source: e,
-        })?;
-    Ok(auth.admin().shop(shop.shop.domain.as_str(), token))
+        })
 }
 
 /// What the job works with.
@@ -976,6 +974,7 @@ mod tests {
             status: PushStatus::Pushed,
             status_reason: None,
             attention: None,
+            redrives: 0,
             source_order_gid: Some("gid://shopify/Order/1".into()),
             source_order_name: Some("#1".into()),
             shipping_title: None,

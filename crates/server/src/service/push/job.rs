@@ -16,6 +16,7 @@ use ordersync_store::{Store, StoreError, Tx, UnixMillis};
 use super::input::{new_order, options};
 use super::refresh_list_status;
 use crate::auth::{AuthError, AuthService};
+use crate::service::shop_api::{find_pushed_order, push_tag, shop_api};
 
 /// Why a `push` job attempt did not finish.
 #[derive(Debug, thiserror::Error)]
@@ -187,7 +188,9 @@ async fn attempt(
         }
     };
     // Record the intent before calling Shopify.
-    let look_first = status == PushStatus::Pushing || job.attempts > 1;
+    // A push with planned lines was Pushing before (an earlier job, now redriven or retried by
+    // the merchant, may have created the order without hearing back): look first too.
+    let look_first = status == PushStatus::Pushing || job.attempts > 1 || !push.lines.is_empty();
     let mut tx = store.begin().await?;
     if status == PushStatus::Queued {
         started(&mut tx, order, push, Some(&plan), now).await?;
@@ -208,27 +211,13 @@ async fn attempt(
     }
     tx.commit().await?;
 
-    let token = auth
-        .access_token(source, now)
-        .await
-        .map_err(|e| PushJobError::Token {
-            shop: source.shop.domain.clone(),
-            source: e,
-        })?;
-    let api = auth.admin().shop(source.shop.domain.as_str(), token);
+    let api = source_api(auth, source, now).await?;
     let started_at = std::time::Instant::now();
     let tag = plan.push_key.tag();
     let mut found = None;
     if look_first {
-        let query = format!("tag:{}", tag.as_str());
-        match api.orders(Some(&query), 5, None).await {
-            Ok(page) => {
-                found = page
-                    .nodes
-                    .into_iter()
-                    .find(|o| o.tags.iter().any(|t| t == tag.as_str()))
-                    .map(|o| (o.id, o.name, true));
-            }
+        match find_pushed_order(&api, tag.as_str()).await {
+            Ok(hit) => found = hit.map(|(id, name)| (id, name, true)),
             Err(e) => return shopify_failed(store, job, owner, order, push, source, e, now).await,
         }
     }
@@ -275,24 +264,23 @@ async fn find_by_tag(
     push: &PushRecord,
     now: UnixMillis,
 ) -> Result<Option<(String, String)>, PushJobError> {
-    let token = auth
-        .access_token(source, now)
+    let api = source_api(auth, source, now).await?;
+    find_pushed_order(&api, &push_tag(&push.push_key))
+        .await
+        .map_err(PushJobError::Shopify)
+}
+
+async fn source_api(
+    auth: &AuthService,
+    source: &ShopRecord,
+    now: UnixMillis,
+) -> Result<ordersync_shopify::admin::ShopApi, PushJobError> {
+    shop_api(auth, source, now)
         .await
         .map_err(|e| PushJobError::Token {
             shop: source.shop.domain.clone(),
             source: e,
-        })?;
-    let api = auth.admin().shop(source.shop.domain.as_str(), token);
-    let tag = format!("{}-{}", ordersync_core::plan::ORDERSYNC_TAG, push.push_key);
-    let page = api
-        .orders(Some(&format!("tag:{tag}")), 5, None)
-        .await
-        .map_err(PushJobError::Shopify)?;
-    Ok(page
-        .nodes
-        .into_iter()
-        .find(|o| o.tags.contains(&tag))
-        .map(|o| (o.id, o.name)))
+        })
 }
 
 /// The plan of this push, or the merchant reason it cannot be planned.
