@@ -59,13 +59,12 @@ pub struct Server {
     listener: TcpListener,
     state: AppState,
     config: Config,
+    extra_routes: Option<axum::Router>,
 }
 
 impl Server {
     /// Opens (and migrates) storage and binds the listen address (port 0 picks a free port).
     pub async fn bind(config: Config) -> Result<Self, ServeError> {
-        let store = Store::open(&config.database).await?;
-        let auth = AuthService::new(store.clone(), config.auth.clone())?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -73,6 +72,14 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
+        Self::on_listener(config, listener).await
+    }
+
+    /// Opens (and migrates) storage and serves on a listener bound already (the sandbox binds
+    /// first, since its app URL needs the port).
+    pub async fn on_listener(config: Config, listener: TcpListener) -> Result<Self, ServeError> {
+        let store = Store::open(&config.database).await?;
+        let auth = AuthService::new(store.clone(), config.auth.clone())?;
         if config.shopify.api_secret.is_empty() && config.roles.api {
             tracing::warn!("no Shopify app secret configured (ORDERSYNC_SHOPIFY_API_SECRET): every webhook will be refused");
         }
@@ -88,7 +95,14 @@ impl Server {
             listener,
             state,
             config,
+            extra_routes: None,
         })
+    }
+
+    /// Serves `routes` next to the server's own (the sandbox's helper routes).
+    pub fn with_routes(mut self, routes: axum::Router) -> Self {
+        self.extra_routes = Some(routes);
+        self
     }
 
     /// The address actually bound.
@@ -143,7 +157,10 @@ impl Server {
             self.state.auth.clone(),
             shutdown.clone(),
         ));
-        let app = crate::http::router(self.state, self.config.roles.api);
+        let mut app = crate::http::router(self.state, self.config.roles.api);
+        if let Some(extra) = self.extra_routes {
+            app = app.merge(extra);
+        }
         let drain = shutdown.clone();
         let serve = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move { drain.wait().await });

@@ -13,6 +13,10 @@ pub struct Cli {
     #[arg(long, short, global = true, env = "ORDERSYNC_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// `serve`: never start the sandbox, even without configuration (env: ORDERSYNC_SANDBOX=off).
+    #[arg(long, global = true)]
+    pub no_sandbox: bool,
+
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -49,6 +49,13 @@ pub fn print_config(config: &Config) {
         config.worker.poll_interval.as_millis()
     );
     println!("shopify_api_key = {}", config.shopify.api_key);
+    println!(
+        "sandbox = {}",
+        match config.sandbox {
+            crate::config::SandboxSetting::Auto => "auto",
+            crate::config::SandboxSetting::Off => "off",
+        }
+    );
     let set = |on: bool| if on { "(set)" } else { "(empty)" };
     println!(
         "shopify_api_secret = {}",

@@ -53,6 +53,8 @@ const KEYS: &[&str] = &[
     "addon_interval",
     "addon_trial_days",
     "addon_test_charges",
+    // The sandbox (docs/sandbox.md).
+    "sandbox",
 ];
 
 /// A configuration that could not be used.
@@ -111,6 +113,8 @@ pub(crate) struct RawConfig {
     pub(crate) shopify_base_url: String,
     pub(crate) token_encryption_key: String,
     pub(crate) token_encryption_previous_keys: Vec<String>,
+    // The sandbox (docs/sandbox.md).
+    pub(crate) sandbox: String,
 }
 
 /// What this process does.
@@ -209,6 +213,20 @@ pub struct Config {
     pub auth: crate::auth::config::AuthConfig,
     /// The Order add-on's charge.
     pub addon: AddonConfig,
+    /// Whether `serve` may start the sandbox (docs/sandbox.md).
+    pub sandbox: SandboxSetting,
+    /// Whether real configuration was given (app credentials or a database URL); it switches
+    /// the sandbox off.
+    pub has_real_setup: bool,
+}
+
+/// The `sandbox` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxSetting {
+    /// `serve` starts the sandbox when no real configuration is given.
+    Auto,
+    /// Never.
+    Off,
 }
 
 pub(crate) fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
@@ -354,6 +372,19 @@ impl Config {
             ));
         }
         let addon = addon_config(&raw)?;
+        let sandbox = match raw.sandbox.trim().to_lowercase().as_str() {
+            "auto" => SandboxSetting::Auto,
+            "off" => SandboxSetting::Off,
+            other => {
+                return Err(invalid(
+                    "sandbox",
+                    format!("`{other}` is not one of: auto, off"),
+                ))
+            }
+        };
+        let has_real_setup = !raw.shopify_api_key.trim().is_empty()
+            || !raw.shopify_api_secret.trim().is_empty()
+            || !url.is_empty();
         let previous = raw.shopify_api_secret_previous.trim();
         let auth = crate::auth::config::RawAuthConfig {
             mode: raw.mode,
@@ -368,6 +399,8 @@ impl Config {
         .validate()?;
         Ok(Config {
             addon,
+            sandbox,
+            has_real_setup,
             shopify: ShopifyApp {
                 api_key: raw.shopify_api_key.trim().to_owned(),
                 api_secret: raw.shopify_api_secret.trim().to_owned(),
@@ -418,6 +451,26 @@ mod tests {
         assert_eq!(config.database.backend(), Backend::Sqlite);
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn the_sandbox_is_auto_until_real_configuration_is_given() {
+        let config = Config::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        assert_eq!(config.sandbox, SandboxSetting::Auto);
+        assert!(!config.has_real_setup);
+        for (key, value) in [
+            ("shopify_api_key", "k"),
+            ("shopify_api_secret", "s"),
+            ("database_url", "sqlite://x.db"),
+        ] {
+            assert!(with(key, value).unwrap().has_real_setup, "{key}");
+        }
+        assert_eq!(with("sandbox", "OFF").unwrap().sandbox, SandboxSetting::Off);
+        let err = with("sandbox", "maybe").unwrap_err().to_string();
+        assert!(
+            err.contains("ORDERSYNC_SANDBOX") && err.contains("auto, off"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! | [`worker`] | the job worker: leases, retries, wake-ups |
 //! | [`scheduler`] | periodic tasks (order reconciliation), once per interval across processes |
 //! | [`metrics`] | the counters behind `/metrics` |
+//! | [`sandbox`] | `serve` without configuration: shopify-sim in-process and a ready demo |
 //! | [`shutdown`] | the one token every task watches |
 //! | [`telemetry`] | structured logs (text or JSON) |
 //! | [`commands`] | the non-serving subcommands |
@@ -25,6 +26,7 @@ pub mod config;
 pub mod http;
 pub mod metrics;
 pub mod pages;
+pub mod sandbox;
 pub mod scheduler;
 pub mod service;
 pub mod shutdown;

@@ -7,7 +7,7 @@ use ordersync_server::app::Server;
 use ordersync_server::cli::{Cli, Command};
 use ordersync_server::config::Config;
 use ordersync_server::shutdown::Shutdown;
-use ordersync_server::{commands, telemetry};
+use ordersync_server::{commands, sandbox, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
     };
     telemetry::init(config.log_format, &config.log_level);
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
+        Command::Serve => serve(config, cli.config.as_deref(), cli.no_sandbox).await,
         Command::Migrate => commands::migrate(&config).await,
         Command::Jobs(jobs) => commands::jobs(&config, jobs).await,
         Command::Webhooks(command) => commands::webhooks(&config, command).await,
@@ -48,10 +48,28 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
-    let server = Server::bind(config).await?;
+async fn serve(
+    config: Config,
+    file: Option<&std::path::Path>,
+    no_sandbox: bool,
+) -> anyhow::Result<()> {
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals();
+    match sandbox::decide(&config, no_sandbox) {
+        sandbox::Decision::Start => {
+            tracing::info!("no configuration given: starting the sandbox (docs/sandbox.md; --no-sandbox or ORDERSYNC_SANDBOX=off to serve without it)");
+            let running = sandbox::Sandbox::start(Config::figment(file)?, shutdown.clone()).await?;
+            let links = running.links.describe();
+            tracing::info!("sandbox ready");
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{links}");
+            }
+            return running.wait().await;
+        }
+        sandbox::Decision::Off(why) => tracing::info!("sandbox off: {why}"),
+    }
+    let server = Server::bind(config).await?;
     server.run(shutdown).await?;
     Ok(())
 }

@@ -87,6 +87,8 @@ async fn readiness_fails_when_storage_is_unreachable() {
     running.await.unwrap().unwrap();
 }
 
+/// The binary on its defaults, without the sandbox (which `serve` starts when nothing is
+/// configured; `tests/sandbox.rs` covers it): these tests are about the plain server.
 fn ordersync() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ordersync"));
     for (key, _) in std::env::vars() {
@@ -94,6 +96,7 @@ fn ordersync() -> Command {
             cmd.env_remove(key);
         }
     }
+    cmd.env("ORDERSYNC_SANDBOX", "off");
     cmd
 }
 
@@ -108,15 +111,18 @@ fn the_binary_starts_on_defaults_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut said_sandbox_off = false;
     let addr = loop {
         let line = lines
             .next()
             .expect("ordersync exited before listening")
             .unwrap();
+        said_sandbox_off |= line.contains("sandbox off: sandbox = off");
         if let Some(rest) = line.split("listening on http://").nth(1) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
+    assert!(said_sandbox_off, "the log says why the sandbox is off");
     let body = reqwest::blocking::get(format!("http://{addr}/readyz"))
         .unwrap()
         .text()

@@ -39,16 +39,10 @@ pub struct World {
     _dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 pub async fn start() -> World {
-    let port = free_port();
+    // Bound now and handed to the server: the port cannot be taken meanwhile.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
     let app_url = format!("http://127.0.0.1:{port}");
     let sim = Sim::new(SimConfig::fast());
     let callback = format!("{app_url}/auth/callback");
@@ -96,7 +90,7 @@ pub async fn start() -> World {
         ))
         .merge(Serialized::default("token_encryption_key", key.clone()));
     let config = Config::from_figment(figment.clone()).unwrap();
-    let server = Server::bind(config).await.unwrap();
+    let server = Server::on_listener(config, listener).await.unwrap();
     let store = server.store().clone();
     let auth = server.auth().clone();
     let shutdown = Shutdown::new();
