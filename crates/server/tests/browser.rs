@@ -324,3 +324,320 @@ async fn with_automated_push_on_a_storefront_order_is_pushed_without_a_click() {
     browser.screenshot("orders-tab").await;
     browser.finish().await;
 }
+
+/// Types `text` into the input `css` (replacing what it held).
+async fn type_into(browser: &Browser, css: &str, text: &str) {
+    let field = browser.find(css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks the link whose text contains `text` (a nav item, a row's View details).
+async fn click_link(browser: &Browser, text: &str) {
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(fantoccini::Locator::XPath(&format!(
+            "//a[contains(normalize-space(.), \"{text}\")]"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no link `{text}`: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The field `css` is marked invalid and its error, linked by `aria-describedby`, is shown next
+/// to it and mentions `expected`; answers the error's text.
+async fn expect_field_error(browser: &Browser, css: &str, expected: &str) -> String {
+    let field = browser.find(css).await;
+    let id = field
+        .attr("id")
+        .await
+        .unwrap()
+        .expect("the field has an id");
+    assert_eq!(
+        field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true"),
+        "`{css}` is not marked aria-invalid"
+    );
+    let described = field.attr("aria-describedby").await.unwrap();
+    let error_id = format!("{id}-error");
+    assert!(
+        described
+            .as_deref()
+            .is_some_and(|d| d.split_whitespace().any(|x| x == error_id)),
+        "`{css}` is not described by its error: {described:?}"
+    );
+    let error = browser.find(&format!("#{error_id}")).await;
+    assert!(
+        error.is_displayed().await.unwrap(),
+        "the error of `{css}` is hidden"
+    );
+    let text = error.text().await.unwrap();
+    assert!(
+        text.to_lowercase().contains(&expected.to_lowercase()),
+        "the error of `{css}` does not mention `{expected}`: {text}"
+    );
+    // Next to the field: in the same `.field` block.
+    let block = field
+        .find(fantoccini::Locator::XPath(
+            "./ancestor::div[contains(@class, 'field')][1]",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        block.text().await.unwrap().contains(&text),
+        "the error of `{css}` is not next to it"
+    );
+    text
+}
+
+/// The `orderCreate` calls ordersync made at `shop`, from the simulator's journal.
+async fn order_creates(sandbox: &SandboxProcess, shop: &str) -> Vec<Value> {
+    let url = format!("{}/_sim/journal/calls?shop={shop}", sandbox.sim_url());
+    let calls: Vec<Value> = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    calls
+        .into_iter()
+        .filter(|c| {
+            c["root_fields"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f == "orderCreate"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_settings_contact_email_and_a_shipping_rule_reach_the_source_order() {
+    let Some(browser) = Browser::start("push-settings").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+    let supplier = SOURCES[0];
+
+    // Connections and Plan & Billing as the destination store's merchant.
+    browser.goto(&sandbox.link("Orders tab")).await;
+    click_link(&browser, "Connections").await;
+    browser
+        .wait_until("Connections", 30, |t| t.contains("Synced products"))
+        .await;
+    browser.screenshot("connections").await;
+    click_link(&browser, "Plan & Billing").await;
+    browser
+        .wait_until("Plan & Billing", 30, |t| t.contains("Order add-on"))
+        .await;
+    browser.screenshot("billing").await;
+
+    // Order Push Settings: a custom contact email, then a flat-rate shipping rule.
+    click_link(&browser, "Order Push Settings").await;
+    browser
+        .find("#contact_method-custom")
+        .await
+        .click()
+        .await
+        .unwrap();
+    type_into(&browser, "#custom_email", "dropship@harbor-home.example").await;
+    browser.click_button("Save").await;
+    browser
+        .wait_until("the settings saved", 30, |t| {
+            t.contains("Order Push Settings saved")
+        })
+        .await;
+    browser.fill("Shipping line title", "Flat rate").await;
+    type_into(&browser, "#new-rule-fee", "9.50").await;
+    browser.click_button("Add rule").await;
+    browser
+        .wait_until("the rule listed", 30, |t| {
+            t.contains("Flat rate") && t.contains("9.50")
+        })
+        .await;
+    browser.screenshot("settings").await;
+    let (_, settings) = sandbox.api_get(DESTINATION, "/api/settings/push").await;
+    assert!(
+        settings
+            .to_string()
+            .contains("dropship@harbor-home.example"),
+        "{settings:#}"
+    );
+
+    // Push the order waiting for Alder Ceramics from View Details: the plan shows the email and
+    // the rule's fee, and nobody types a fee.
+    let before = order_creates(&sandbox, supplier).await.len();
+    click_link(&browser, "Orders").await;
+    browser
+        .client
+        .find(fantoccini::Locator::XPath(
+            "//tr[contains(., 'Fay Holloway')]//a[contains(normalize-space(.), 'View details')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = browser
+        .wait_until("the order's details", 30, |t| {
+            t.contains("Push to Alder Ceramics")
+        })
+        .await;
+    assert!(text.contains("dropship@harbor-home.example"), "{text}");
+    let planned = browser.find("#s0-shipping_fee").await;
+    assert_eq!(
+        planned.prop("value").await.unwrap().as_deref(),
+        Some("9.50"),
+        "the rule's fee is not the planned fee"
+    );
+    browser.click_button("Push to Alder Ceramics").await;
+    browser.wait_for_text("Pushed items", 60).await;
+    browser.screenshot("pushed").await;
+
+    // What the source store received, from the simulator's journal of Admin API calls.
+    let creates = order_creates(&sandbox, supplier).await;
+    assert_eq!(creates.len(), before + 1, "{creates:#?}");
+    let sent = &creates.last().unwrap()["variables"];
+    let order = sent
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|v| v.get("email").is_some())
+        .unwrap_or_else(|| panic!("no order input in {sent:#}"));
+    assert_eq!(order["email"], "dropship@harbor-home.example", "{sent:#}");
+    let shipping = order["shippingLines"].to_string();
+    assert!(
+        shipping.contains("Flat rate") && shipping.contains("9.5"),
+        "{sent:#}"
+    );
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_store_sees_the_addon_toggle_disabled_with_the_reason() {
+    let Some(browser) = Browser::start("source-store").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+    browser
+        .goto(&format!(
+            "{}/sandbox/open?shop={}",
+            sandbox.app_url().trim_end_matches('/'),
+            SOURCES[0]
+        ))
+        .await;
+    browser.wait_for_text("Received orders", 30).await;
+    browser.screenshot("received").await;
+    click_link(&browser, "Plan & Billing").await;
+    let text = browser
+        .wait_until("Plan & Billing", 30, |t| t.contains("Order add-on"))
+        .await;
+    assert!(
+        text.contains("This is a source store, so it receives pushed orders without the add-on"),
+        "{text}"
+    );
+    let toggle = browser.find("#addon").await;
+    assert!(!toggle.is_enabled().await.unwrap(), "the toggle is enabled");
+    assert!(!toggle.is_selected().await.unwrap(), "the toggle is on");
+    let next = browser
+        .client
+        .find(fantoccini::Locator::XPath(
+            "//button[normalize-space(.) = 'Next']",
+        ))
+        .await
+        .unwrap();
+    assert!(!next.is_enabled().await.unwrap(), "Next is enabled");
+    browser.screenshot("billing").await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_in_every_form_shows_the_error_next_to_the_field() {
+    let Some(browser) = Browser::start("bad-input").await else {
+        return;
+    };
+    let sandbox = SandboxProcess::start();
+    browser.goto(&sandbox.link("Orders tab")).await;
+
+    // Order Push Settings: an invalid custom email and hold; nothing is saved.
+    click_link(&browser, "Order Push Settings").await;
+    browser
+        .find("#contact_method-custom")
+        .await
+        .click()
+        .await
+        .unwrap();
+    type_into(&browser, "#custom_email", "not-an-email").await;
+    browser.fill("Hold before auto push", "ten").await;
+    browser.click_button("Save").await;
+    browser
+        .wait_until("the errors", 30, |t| t.contains("were not saved"))
+        .await;
+    expect_field_error(&browser, "#custom_email", "is not a valid email address").await;
+    expect_field_error(&browser, "#hold_minutes", "whole number of minutes").await;
+    browser.screenshot("settings").await;
+    let (_, settings) = sandbox.api_get(DESTINATION, "/api/settings/push").await;
+    assert!(!settings.to_string().contains("not-an-email"), "{settings}");
+
+    // A shipping rule with a fee that is not an amount.
+    browser.fill("Shipping line title", "Flat rate").await;
+    type_into(&browser, "#new-rule-fee", "nine").await;
+    browser.click_button("Add rule").await;
+    browser
+        .wait_until("the rule's errors", 30, |t| {
+            t.contains("rule was not saved")
+        })
+        .await;
+    expect_field_error(&browser, "#new-rule-fee", "Enter the fee").await;
+    browser.screenshot("rule").await;
+
+    // Connections: a connection key that is not one, and a manual link to no variant.
+    click_link(&browser, "Connections").await;
+    browser
+        .fill("Source store's connection key", "not-a-key")
+        .await;
+    browser.click_button("Connect").await;
+    expect_field_error(&browser, "#key", "No store has this connection key").await;
+    browser.screenshot("connect").await;
+    click_link(&browser, "Connections").await;
+    let form = browser.find("form.link-form").await;
+    let variant = form
+        .find(fantoccini::Locator::Css("input[name='source_variant_id']"))
+        .await
+        .unwrap();
+    variant.send_keys("not a variant").await.unwrap();
+    form.find(fantoccini::Locator::Css("button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_field_error(
+        &browser,
+        "form.link-form input[name='source_variant_id'][aria-invalid='true']",
+        "is not a variant id",
+    )
+    .await;
+    browser.screenshot("link").await;
+
+    // View Details: a shipping fee that is not an amount; nothing is pushed.
+    click_link(&browser, "Orders").await;
+    browser
+        .client
+        .find(fantoccini::Locator::XPath(
+            "//tr[contains(., 'Fay Holloway')]//a[contains(normalize-space(.), 'View details')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_into(&browser, "#s0-shipping_fee", "seven").await;
+    browser.click_button("Push to Alder Ceramics").await;
+    expect_field_error(&browser, "#s0-shipping_fee", "must be a number").await;
+    browser.screenshot("push").await;
+    let rows = sandbox.orders().await;
+    let fay = rows
+        .iter()
+        .find(|r| r["customer_name"] == "Fay Holloway")
+        .unwrap();
+    assert_eq!(fay["status"], "not_pushed", "{fay}");
+    browser.finish().await;
+}
