@@ -168,6 +168,23 @@ async fn the_sandbox_link_opens_the_orders_tab_with_the_demo_orders() {
         );
     }
 
+    // A badge is as wide as its text, also alone in its cell (no source store to name).
+    let cell = browser
+        .client
+        .find(fantoccini::Locator::XPath(
+            "//tr[contains(., 'Kai Mercer')]//div[contains(@class, 'sources')]",
+        ))
+        .await
+        .unwrap();
+    let badge = cell.find(fantoccini::Locator::Css(".badge")).await.unwrap();
+    assert_eq!(badge.text().await.unwrap(), "Ineligible");
+    let (_, _, badge_width, _) = badge.rectangle().await.unwrap();
+    let (_, _, cell_width, _) = cell.rectangle().await.unwrap();
+    assert!(
+        badge_width < cell_width / 2.0,
+        "the Ineligible badge stretches across its cell: {badge_width} of {cell_width} px"
+    );
+
     // Search by customer (the start of the name).
     browser
         .fill("Search by order number or customer", "Gus")
