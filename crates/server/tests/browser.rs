@@ -365,10 +365,27 @@ async fn click_link(browser: &Browser, text: &str) {
         .unwrap();
 }
 
+/// Clicks the link `text` in the table row mentioning `row` (waiting for it).
+async fn click_link_in_row(browser: &Browser, row: &str, text: &str) {
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(fantoccini::Locator::XPath(&format!(
+            "//tr[contains(., \"{row}\")]//a[contains(normalize-space(.), \"{text}\")]"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no link `{text}` in the row of {row}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// The field `css` is marked invalid and its error, linked by `aria-describedby`, is shown next
 /// to it and mentions `expected`; answers the error's text.
 async fn expect_field_error(browser: &Browser, css: &str, expected: &str) -> String {
-    let field = browser.find(css).await;
+    // Waits for the page answering the submit (the field marked invalid).
+    let field = browser.find(&format!("{css}[aria-invalid='true']")).await;
     let id = field
         .attr("id")
         .await
@@ -441,9 +458,7 @@ async fn push_settings_contact_email_and_a_shipping_rule_reach_the_source_order(
         .await;
     browser.screenshot("connections").await;
     click_link(&browser, "Plan & Billing").await;
-    browser
-        .wait_until("Plan & Billing", 30, |t| t.contains("Order add-on"))
-        .await;
+    browser.find("#addon").await;
     browser.screenshot("billing").await;
 
     // Order Push Settings: a custom contact email, then a flat-rate shipping rule.
@@ -482,16 +497,7 @@ async fn push_settings_contact_email_and_a_shipping_rule_reach_the_source_order(
     // the rule's fee, and nobody types a fee.
     let before = order_creates(&sandbox, supplier).await.len();
     click_link(&browser, "Orders").await;
-    browser
-        .client
-        .find(fantoccini::Locator::XPath(
-            "//tr[contains(., 'Fay Holloway')]//a[contains(normalize-space(.), 'View details')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_link_in_row(&browser, "Fay Holloway", "View details").await;
     let text = browser
         .wait_until("the order's details", 30, |t| {
             t.contains("Push to Alder Ceramics")
@@ -505,6 +511,9 @@ async fn push_settings_contact_email_and_a_shipping_rule_reach_the_source_order(
         "the rule's fee is not the planned fee"
     );
     browser.click_button("Push to Alder Ceramics").await;
+    browser
+        .wait_until("the push confirmation", 30, |t| t.contains("queued"))
+        .await;
     browser.wait_for_text("Pushed items", 60).await;
     browser.screenshot("pushed").await;
 
@@ -544,7 +553,9 @@ async fn a_source_store_sees_the_addon_toggle_disabled_with_the_reason() {
     browser.screenshot("received").await;
     click_link(&browser, "Plan & Billing").await;
     let text = browser
-        .wait_until("Plan & Billing", 30, |t| t.contains("Order add-on"))
+        .wait_until("Plan & Billing", 30, |t| {
+            t.contains("This is a source store, so it receives pushed orders")
+        })
         .await;
     assert!(
         text.contains("This is a source store, so it receives pushed orders without the add-on"),
@@ -614,6 +625,11 @@ async fn bad_input_in_every_form_shows_the_error_next_to_the_field() {
     expect_field_error(&browser, "#key", "No store has this connection key").await;
     browser.screenshot("connect").await;
     click_link(&browser, "Connections").await;
+    browser
+        .wait_until("Connections again", 30, |t| {
+            !t.contains("No store has this connection key")
+        })
+        .await;
     let form = browser.find("form.link-form").await;
     let variant = form
         .find(fantoccini::Locator::Css("input[name='source_variant_id']"))
@@ -636,16 +652,7 @@ async fn bad_input_in_every_form_shows_the_error_next_to_the_field() {
 
     // View Details: a shipping fee that is not an amount; nothing is pushed.
     click_link(&browser, "Orders").await;
-    browser
-        .client
-        .find(fantoccini::Locator::XPath(
-            "//tr[contains(., 'Fay Holloway')]//a[contains(normalize-space(.), 'View details')]",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_link_in_row(&browser, "Fay Holloway", "View details").await;
     type_into(&browser, "#s0-shipping_fee", "seven").await;
     browser.click_button("Push to Alder Ceramics").await;
     expect_field_error(&browser, "#s0-shipping_fee", "must be a number").await;
