@@ -62,8 +62,8 @@ async fn orders_survive_faults_duplicates_and_kills_exactly_once() {
     harness.stop().await;
 }
 
-/// The harness with several processes of different roles on one database (PostgreSQL with
-/// `CHAOS_POSTGRES_URL`): an API and worker, an API only, a worker only; kills land on any of
+/// The harness with several processes of different roles on one PostgreSQL database
+/// (`CHAOS_POSTGRES_URL`, else `ORDERSYNC_TEST_POSTGRES_URL`; SQLite only outside CI): an API and worker, an API only, a worker only; kills land on any of
 /// them. Every API process takes webhooks in (the front spreads them) and every worker runs jobs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_processes_with_their_roles_share_the_work_through_kills() {
@@ -71,7 +71,7 @@ async fn several_processes_with_their_roles_share_the_work_through_kills() {
     plan.orders = 150;
     plan.kills = 2;
     plan.fulfillment = false;
-    let mut config = HarnessConfig::single(Database::from_env());
+    let mut config = HarnessConfig::single(Database::scale_out_from_env());
     config.processes = vec!["api,worker".into(), "api".into(), "worker".into()];
     let mut harness = Harness::start(config).await;
     let counts = scenario::run(&mut harness, &plan).await;

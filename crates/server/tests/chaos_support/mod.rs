@@ -74,6 +74,26 @@ impl Database {
         }
     }
 
+    /// For the scale-out test (several processes on one database, the PostgreSQL deployment):
+    /// `CHAOS_POSTGRES_URL`, else the suite's `ORDERSYNC_TEST_POSTGRES_URL` (set by `.ci/run`),
+    /// else SQLite, which under `CI=true` is refused so that CI always runs it on PostgreSQL.
+    pub fn scale_out_from_env() -> Self {
+        if let Database::Postgres(url) = Self::from_env() {
+            return Database::Postgres(url);
+        }
+        match std::env::var("ORDERSYNC_TEST_POSTGRES_URL") {
+            Ok(url) if !url.trim().is_empty() => Database::Postgres(url.trim().to_owned()),
+            _ => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "CI=true: the scale-out chaos test needs PostgreSQL; set \
+                     ORDERSYNC_TEST_POSTGRES_URL or CHAOS_POSTGRES_URL"
+                );
+                Database::Sqlite
+            }
+        }
+    }
+
     /// `sqlite` or `postgres`.
     pub fn label(&self) -> &'static str {
         match self {
