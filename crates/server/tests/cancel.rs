@@ -35,13 +35,7 @@ async fn pushed_order(s: &Setup, quantity: u32) -> (i64, u64, PushRecord) {
 }
 
 fn source_order(w: &World, push: &PushRecord) -> Order {
-    let id: u64 = push
-        .source_order_gid
-        .as_deref()
-        .and_then(|g| g.rsplit('/').next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = source_order_id(push);
     w.sim
         .sim
         .mutate(|world| world.shop(SOUTHWIND).unwrap().orders[&id].clone())

@@ -43,7 +43,7 @@ async fn pushed(quantity: u32) -> Pushed {
     let (status, body) = push(&s.world, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
     assert_eq!(status, 202, "{body}");
     let push = push_when(&s.world, order.id, |p| p.status == PushStatus::Pushed).await;
-    let source_order = numeric(push.source_order_gid.as_deref().unwrap());
+    let source_order = source_order_id(&push);
     let dest_order = order.order.id.numeric();
     Pushed {
         s,
@@ -52,10 +52,6 @@ async fn pushed(quantity: u32) -> Pushed {
         source_order,
         dest_order,
     }
-}
-
-fn numeric(gid: &str) -> u64 {
-    gid.rsplit('/').next().unwrap().parse().unwrap()
 }
 
 fn tracking(company: &str, numbers: &[&str]) -> Vec<TrackingInfo> {
@@ -637,7 +633,7 @@ async fn redacting_a_customer_also_erases_what_came_back_about_the_pushed_order(
     let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
     assert_eq!(status, 202, "{body}");
     let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
-    let source_order = numeric(pushed.source_order_gid.as_deref().unwrap());
+    let source_order = source_order_id(&pushed);
     ship(w, source_order, 1, tracking("UPS", &["1Z900"]));
     push_when(w, order.id, |p| p.status == PushStatus::Fulfilled).await;
     dest_when(w, order.order.id.numeric(), |f| f.len() == 1).await;

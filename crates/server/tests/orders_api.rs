@@ -544,15 +544,7 @@ async fn the_order_in_full_shows_each_shipment_with_its_tracking() {
     let (status, body) = push(w, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
     assert_eq!(status, 202, "{body}");
     let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
-    let source_order: u64 = pushed
-        .source_order_gid
-        .as_deref()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let source_order = source_order_id(&pushed);
     let dest_line = order.order.line_items[0].id.as_str().to_owned();
 
     // The supplier ships 2 of the 3 mugs with two tracking numbers.

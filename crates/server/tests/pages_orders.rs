@@ -604,15 +604,7 @@ async fn shipments_show_the_carrier_and_tracking_links() {
     .await;
     assert_eq!(done.status, 303);
     let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
-    let source_order: u64 = pushed
-        .source_order_gid
-        .as_deref()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let source_order = source_order_id(&pushed);
     w.sim.sim.mutate(|world| {
         let line = world.shop(SOUTHWIND).unwrap().orders[&source_order].line_items[0].id;
         fulfill(
@@ -729,24 +721,8 @@ async fn a_push_needing_attention_is_flagged_and_can_be_marked_resolved() {
     .await;
     assert_eq!(done.status, 303);
     let pushed = push_when(w, order.id, |p| p.status == PushStatus::Pushed).await;
-    let source_order: u64 = pushed
-        .source_order_gid
-        .as_deref()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let dest_order: u64 = order
-        .order
-        .id
-        .as_str()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let source_order = source_order_id(&pushed);
+    let dest_order = order.order.id.numeric();
     // The supplier ships one mug, then the shopper cancels the destination order.
     w.sim.sim.mutate(|world| {
         let line = world.shop(SOUTHWIND).unwrap().orders[&source_order].line_items[0].id;

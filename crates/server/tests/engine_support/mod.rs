@@ -202,6 +202,19 @@ pub async fn push_when(
 /// The source store's orders carrying `tag`.
 /// The destination order once its Orders tab status is `status` (the list status is refreshed
 /// right after a push moves, so it can lag the push by a moment).
+/// The numeric id (the sim's key) of the order a push created on its source store; panics when
+/// the push has none yet.
+pub fn source_order_id(push: &PushRecord) -> u64 {
+    let gid = push
+        .source_order_gid
+        .as_deref()
+        .expect("the push has a source order");
+    gid.rsplit('/')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not an order GID: {gid}"))
+}
+
 pub async fn listed_as(
     world: &World,
     order_id: i64,
