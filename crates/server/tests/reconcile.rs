@@ -166,6 +166,9 @@ async fn dropped_webhooks_are_made_up_by_reconciliation_and_a_replay_changes_not
         let pushed = push_when(w, id, |p| p.status == PushStatus::Pushed).await;
         let created = source_orders_tagged(w, &format!("ordersync-{}", pushed.push_key));
         assert_eq!(created.len(), 1);
+        // The push job refreshes the order's list status just after the push's own status;
+        // wait for it so the snapshot below is of the settled state.
+        listed_as(w, id, ordersync_core::OrderListStatus::Pushed).await;
     }
 
     // A replay (the next run re-reads the overlap) changes nothing.
