@@ -60,6 +60,12 @@ pub struct Nodes<T> {
     pub nodes: Vec<T>,
 }
 
+impl<T> Default for Nodes<T> {
+    fn default() -> Self {
+        Nodes { nodes: Vec::new() }
+    }
+}
+
 /// The shop.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -242,11 +248,14 @@ pub struct Order {
     pub cancel_reason: Option<String>,
     /// Shop currency of the order.
     pub currency_code: String,
-    /// Line items (first 50).
+    /// Line items (first 50; empty when not selected).
+    #[serde(default)]
     pub line_items: Nodes<LineItem>,
-    /// Fulfillment orders (first 5).
+    /// Fulfillment orders (first 5; empty when not selected).
+    #[serde(default)]
     pub fulfillment_orders: Nodes<FulfillmentOrder>,
-    /// Shipments (first 50).
+    /// Shipments (first 10; empty when not selected).
+    #[serde(default)]
     pub fulfillments: Vec<Fulfillment>,
 }
 
