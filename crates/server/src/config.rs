@@ -39,6 +39,7 @@ const KEYS: &[&str] = &[
     "worker_reconcile_interval_secs",
     "worker_reconcile_lookback_hours",
     "worker_reconcile_overlap_secs",
+    "worker_reconcile_recheck_secs",
     // install and auth (see docs/auth.md)
     "mode",
     "app_url",
@@ -99,6 +100,7 @@ pub(crate) struct RawConfig {
     pub(crate) worker_reconcile_interval_secs: u64,
     pub(crate) worker_reconcile_lookback_hours: u64,
     pub(crate) worker_reconcile_overlap_secs: u64,
+    pub(crate) worker_reconcile_recheck_secs: u64,
     // The Order add-on (billing).
     pub(crate) app_url: String,
     pub(crate) addon_name: String,
@@ -152,6 +154,9 @@ pub struct ReconcileConfig {
     /// How far before its cursor each run starts reading again (Shopify's `updated_at` search
     /// is not exact).
     pub overlap: Duration,
+    /// Push reconciliation re-reads, a few per run, the open pushes whose source order was not
+    /// read back for this long (changes that do not move the order's `updated_at`).
+    pub recheck: Duration,
 }
 
 /// The Shopify app's credentials. The secret signs webhooks; while it is empty every webhook is
@@ -371,6 +376,12 @@ impl Config {
                 "must be at most 86400 seconds",
             ));
         }
+        if raw.worker_reconcile_recheck_secs > 604_800 {
+            return Err(invalid(
+                "worker_reconcile_recheck_secs",
+                "must be at most 604800 seconds (7 days)",
+            ));
+        }
         let addon = addon_config(&raw)?;
         let sandbox = match raw.sandbox.trim().to_lowercase().as_str() {
             "auto" => SandboxSetting::Auto,
@@ -416,6 +427,7 @@ impl Config {
                     interval: Duration::from_secs(raw.worker_reconcile_interval_secs),
                     lookback: Duration::from_secs(raw.worker_reconcile_lookback_hours * 3_600),
                     overlap: Duration::from_secs(raw.worker_reconcile_overlap_secs),
+                    recheck: Duration::from_secs(raw.worker_reconcile_recheck_secs),
                 },
             },
             listen,
@@ -517,6 +529,7 @@ mod tests {
             ("worker_reconcile_lookback_hours", "0"),
             ("worker_reconcile_lookback_hours", "2000"),
             ("worker_reconcile_overlap_secs", "90000"),
+            ("worker_reconcile_recheck_secs", "700000"),
         ] {
             let figment = Figment::from(Toml::string(DEFAULTS)).merge(Serialized::default(
                 key,

@@ -336,13 +336,15 @@ async fn handle(
                 error: e.to_string(),
             }),
         },
-        RECONCILE_PUSHES_JOB_KIND => match run_reconcile(store, job, owner).await {
-            Ok(_) => Ok(Handled::Done),
-            Err(e) => Err(JobFailure {
-                retryable: true,
-                error: e.to_string(),
-            }),
-        },
+        RECONCILE_PUSHES_JOB_KIND => {
+            match run_reconcile(store, auth, &config.reconcile, config.lease, job, owner).await {
+                Ok(_) => Ok(Handled::Done),
+                Err(e) => Err(JobFailure {
+                    retryable: e.is_retryable(),
+                    error: e.to_string(),
+                }),
+            }
+        }
         WEBHOOK_JOB_KIND => match run_webhook_job(store, job, owner).await {
             Ok(Processed::Done) => Ok(Handled::Done),
             Ok(Processed::Failed(_)) => Ok(Handled::WebhookFailed),

@@ -38,7 +38,11 @@ struct Pushed {
 }
 
 async fn pushed(quantity: u32) -> Pushed {
-    let s = setup(true).await;
+    pushed_with(quantity, &[]).await
+}
+
+async fn pushed_with(quantity: u32, settings: &[(&str, serde_json::Value)]) -> Pushed {
+    let s = setup_with(true, settings).await;
     let order = order_placed(&s.world, checkout(quantity, Payment::Paid)).await;
     let (status, body) = push(&s.world, &s.dest, order.id, json!({ "source": SOUTHWIND })).await;
     assert_eq!(status, 202, "{body}");
@@ -426,6 +430,82 @@ async fn reconciliation_brings_back_a_shipment_whose_webhook_was_lost() {
     run_job(w, reconcile_pushes_job(p.order.shop_id, UnixMillis::now())).await;
     syncs_done(w).await;
     assert_eq!(dest_fulfillments(w, p.dest_order).len(), 1);
+    let history = kinds(w, p.order.id).await;
+    assert_eq!(count(&history, "shipment_created"), 1, "{history:?}");
+    w.sim.sim.faults().clear(None);
+}
+
+#[tokio::test]
+async fn reconciliation_rechecks_a_fulfilled_push_for_a_tracking_change_whose_webhook_was_lost() {
+    // Every open or recently fulfilled push is due for its recheck at once.
+    let p = pushed_with(1, &[("worker_reconcile_recheck_secs", json!(0))]).await;
+    let w = &p.s.world;
+    let shipment = ship(w, p.source_order, 1, tracking("UPS", &["1ZOLD"]));
+    let made = dest_when(w, p.dest_order, |f| f.len() == 1).await;
+    assert_eq!(numbers(&made[0]), vec!["1ZOLD"]);
+    push_when(w, p.order.id, |x| x.status == PushStatus::Fulfilled).await;
+    syncs_done(w).await;
+    // The read-back recorded the source order's updated_at: reconciliation compares with it.
+    let source = w
+        .store
+        .shop_by_domain(&domain(SOUTHWIND))
+        .await
+        .unwrap()
+        .unwrap();
+    let gid = p.push.source_order_gid.clone().unwrap();
+    let seen = w
+        .store
+        .live_pushes_of_source_orders(source.id, std::slice::from_ref(&gid))
+        .await
+        .unwrap()
+        .remove(0)
+        .source_updated_at;
+    let updated_at = w.sim.sim.mutate(|w| {
+        w.shop(SOUTHWIND).unwrap().orders[&p.source_order]
+            .updated_at
+            .timestamp()
+    });
+    // To the second, as the Admin API gives it.
+    assert_eq!(seen, Some(UnixMillis(updated_at * 1_000)));
+
+    // The supplier changes the tracking number; the webhook is lost, and the order's
+    // updated_at does not move, so only the recheck can find it.
+    w.sim.sim.faults().add(FaultRule {
+        id: 0,
+        shop: Some(SOUTHWIND.into()),
+        operation: Some("fulfillments/update".into()),
+        fault: FaultKind::Drop,
+        times: None,
+        probability: None,
+    });
+    w.sim.sim.mutate(|w| {
+        update_tracking(w, SOUTHWIND, shipment, tracking("UPS", &["1ZNEW"]), false).unwrap()
+    });
+    for _ in 0..400 {
+        if w.sim
+            .sim
+            .faults()
+            .hits()
+            .iter()
+            .any(|h| h.operation == "fulfillments/update")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    syncs_done(w).await;
+    assert_eq!(
+        numbers(&dest_fulfillments(w, p.dest_order)[0]),
+        vec!["1ZOLD"]
+    );
+
+    run_job(w, reconcile_pushes_job(p.order.shop_id, UnixMillis::now())).await;
+    let updated = dest_when(w, p.dest_order, |f| {
+        f.len() == 1 && numbers(&f[0]) == vec!["1ZNEW"]
+    })
+    .await;
+    assert_eq!(updated[0].tracking[0].company.as_deref(), Some("UPS"));
+    syncs_done(w).await;
     let history = kinds(w, p.order.id).await;
     assert_eq!(count(&history, "shipment_created"), 1, "{history:?}");
     w.sim.sim.faults().clear(None);

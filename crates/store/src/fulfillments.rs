@@ -431,6 +431,19 @@ impl Tx {
     }
 }
 
+/// A live push whose source order is among those a source store listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceOrderPush {
+    /// The push.
+    pub push: PushRecord,
+    /// Its destination store.
+    pub destination_shop_id: i64,
+    /// Shopify's `updated_at` of the source order when the push last read it back, if it did.
+    pub source_updated_at: Option<UnixMillis>,
+    /// When that read was (ordersync's clock).
+    pub checked_at: Option<UnixMillis>,
+}
+
 impl Store {
     /// The shipments of a push, oldest first.
     pub async fn push_fulfillments(&self, push_id: i64) -> Result<Vec<PushFulfillment>> {
@@ -491,16 +504,98 @@ impl Store {
         }
     }
 
-    /// The pushes of a destination store whose source order exists and is not done yet (Pushed
-    /// or Partially fulfilled): what reconciliation re-reads.
-    pub async fn pushes_to_reconcile(&self, destination_shop_id: i64) -> Result<Vec<PushRecord>> {
+    /// The source stores that hold source orders of `destination_shop_id`'s live pushes
+    /// (Pushed, Partially fulfilled or Fulfilled), each with when the oldest of those pushes was
+    /// made: what push reconciliation reads, and from when on a source store's first run.
+    pub async fn sources_to_reconcile(
+        &self,
+        destination_shop_id: i64,
+    ) -> Result<Vec<(i64, UnixMillis)>> {
+        let rows: Vec<(i64, i64)> = with_pool!(self, |c| {
+            sqlx::query_as(
+                "SELECT p.source_shop_id, MIN(p.created_at) FROM pushes p \
+                 JOIN destination_orders o ON o.id = p.order_id \
+                 WHERE o.shop_id = $1 AND p.status IN ('pushed', 'partially_fulfilled', 'fulfilled') \
+                 AND p.source_order_gid IS NOT NULL GROUP BY p.source_shop_id ORDER BY p.source_shop_id",
+            )
+            .bind(destination_shop_id)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(s, t)| (s, UnixMillis(t))).collect())
+    }
+
+    /// Among `source_order_gids` on the source store `source_shop_id`, those that are the source
+    /// order of a live push (Pushed, Partially fulfilled or Fulfilled), in the order of the push
+    /// ids.
+    pub async fn live_pushes_of_source_orders(
+        &self,
+        source_shop_id: i64,
+        source_order_gids: &[String],
+    ) -> Result<Vec<SourceOrderPush>> {
+        if source_order_gids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if source_order_gids.len() > 500 {
+            return Err(StoreError::Invalid(format!(
+                "at most 500 source orders at once, not {}",
+                source_order_gids.len()
+            )));
+        }
+        let list: Vec<String> = (0..source_order_gids.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT p.push_key, o.shop_id, p.source_updated_at, p.checked_at FROM pushes p JOIN destination_orders o ON o.id = p.order_id \
+             WHERE p.source_shop_id = $1 AND p.source_order_gid IN ({}) \
+             AND p.status IN ('pushed', 'partially_fulfilled', 'fulfilled') ORDER BY p.id",
+            list.join(", ")
+        );
+        let rows: Vec<(String, i64, Option<i64>, Option<i64>)> = with_pool!(self, |c| {
+            let mut q = sqlx::query_as(&sql).bind(source_shop_id);
+            for gid in source_order_gids {
+                q = q.bind(gid);
+            }
+            q.fetch_all(c).await?
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for (key, destination_shop_id, seen, checked) in rows {
+            if let Some(push) = self.push_by_key(&key).await? {
+                out.push(SourceOrderPush {
+                    push,
+                    destination_shop_id,
+                    source_updated_at: seen.map(UnixMillis),
+                    checked_at: checked.map(UnixMillis),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` pushes of `destination_shop_id` still open (Pushed or Partially fulfilled,
+    /// or Fulfilled since `fulfilled_since`: tracking may still change) whose source order was
+    /// not read back since `checked_before` (the longest ago first): the few a push
+    /// reconciliation run re-reads whatever their `updated_at`.
+    pub async fn pushes_to_recheck(
+        &self,
+        destination_shop_id: i64,
+        checked_before: UnixMillis,
+        fulfilled_since: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<PushRecord>> {
         let keys: Vec<(String,)> = with_pool!(self, |c| {
             sqlx::query_as(
                 "SELECT p.push_key FROM pushes p JOIN destination_orders o ON o.id = p.order_id \
-                 WHERE o.shop_id = $1 AND p.status IN ('pushed', 'partially_fulfilled') \
-                 AND p.source_order_gid IS NOT NULL ORDER BY p.id",
+                 WHERE o.shop_id = $1 AND p.source_order_gid IS NOT NULL \
+                 AND (p.status IN ('pushed', 'partially_fulfilled') \
+                      OR (p.status = 'fulfilled' AND p.updated_at >= $3)) \
+                 AND COALESCE(p.checked_at, p.updated_at) < $2 \
+                 ORDER BY COALESCE(p.checked_at, p.updated_at), p.id LIMIT $4",
             )
             .bind(destination_shop_id)
+            .bind(checked_before.0)
+            .bind(fulfilled_since.0)
+            .bind(i64::from(limit))
             .fetch_all(c)
             .await?
         });
@@ -511,5 +606,62 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Records that the push's source order was read back at `at` (ordersync's clock), when
+    /// Shopify's `updated_at` of it was `source_updated_at`.
+    pub async fn mark_push_checked(
+        &self,
+        push_id: i64,
+        source_updated_at: Option<UnixMillis>,
+        at: UnixMillis,
+    ) -> Result<()> {
+        with_pool!(self, |c| {
+            sqlx::query(
+                "UPDATE pushes SET checked_at = $1, \
+                 source_updated_at = COALESCE($2, source_updated_at) WHERE id = $3",
+            )
+            .bind(at.0)
+            .bind(source_updated_at.map(|t| t.0))
+            .bind(push_id)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The newest Shopify `updated_at` of the source store's ordersync-tagged orders that push
+    /// reconciliation has read, if it ran.
+    pub async fn source_reconcile_cursor(&self, source_shop_id: i64) -> Result<Option<UnixMillis>> {
+        let row: Option<(i64,)> = with_pool!(self, |c| {
+            sqlx::query_as("SELECT cursor_at FROM source_reconcile_cursors WHERE shop_id = $1")
+                .bind(source_shop_id)
+                .fetch_optional(c)
+                .await?
+        });
+        Ok(row.map(|(t,)| UnixMillis(t)))
+    }
+
+    /// Moves the source store's push reconciliation cursor to `cursor_at` if that is later than
+    /// the stored one (never backwards); creates it when missing.
+    pub async fn advance_source_reconcile_cursor(
+        &self,
+        source_shop_id: i64,
+        cursor_at: UnixMillis,
+        now: UnixMillis,
+    ) -> Result<()> {
+        with_pool!(self, |c| {
+            sqlx::query(
+                "INSERT INTO source_reconcile_cursors (shop_id, cursor_at, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (shop_id) DO UPDATE SET cursor_at = excluded.cursor_at, updated_at = excluded.updated_at \
+                 WHERE source_reconcile_cursors.cursor_at < excluded.cursor_at",
+            )
+            .bind(source_shop_id)
+            .bind(cursor_at.0)
+            .bind(now.0)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
     }
 }

@@ -12,8 +12,10 @@
 //!   the push to Cancelled with the reason in merchant words ([`source_order_changed`]); the
 //!   destination order is not touched.
 //! - Reconciliation: the `reconcile_pushes` job ([`reconcile_pushes_job`], [`run_reconcile`])
-//!   enqueues the `sync_fulfillments` job of every push of one destination store that is Pushed
-//!   or Partially fulfilled, so what a lost webhook missed is read back through the same path.
+//!   lists, per source store, the ordersync-tagged orders updated since that store's cursor and
+//!   enqueues the `sync_fulfillments` job of each push whose source order changed since it was
+//!   last read back (plus a few open pushes not read for long), so what a lost webhook missed is
+//!   read back through the same path.
 
 use ordersync_core::{PushEvent, PushStatus, StoreRole};
 use ordersync_shopify::payload::{parse_fulfillment, parse_order_cancellation};
@@ -28,7 +30,10 @@ use serde_json::json;
 use super::orders::installed_shop;
 use super::process::{finish, JobRef};
 use super::push::refresh_list_status;
+use super::reconcile::updated_since_query;
 use super::ProcessError;
+use crate::auth::AuthService;
+use crate::config::ReconcileConfig;
 
 mod sync;
 
@@ -207,11 +212,44 @@ pub(crate) async fn source_cancelled(
     Ok(true)
 }
 
-/// Runs the `reconcile_pushes` job: queues the `sync_fulfillments` job of every push of the
-/// destination store that is Pushed or Partially fulfilled, in one transaction with the job's
-/// completion. Answers how many were queued.
-pub async fn run_reconcile(store: &Store, job: &Job, owner: &str) -> Result<usize, StoreError> {
-    let now = UnixMillis::now();
+/// Source orders listed per page by push reconciliation (summaries: a few points each).
+const SOURCE_PAGE_SIZE: u32 = 100;
+
+/// Pages of one source store's changed orders a run reads at most (the cursor moves after each,
+/// so the next run goes on from there).
+const MAX_SOURCE_PAGES: usize = 50;
+
+/// Open pushes a run re-reads regardless of `updated_at` (see [`ReconcileConfig::recheck`]).
+const RECHECK_PER_RUN: u32 = 25;
+
+/// How long after it was fulfilled a push is still re-read by the recheck (tracking numbers
+/// still change then).
+const RECHECK_FULFILLED_FOR_MILLIS: i64 = 7 * 24 * 3_600_000;
+
+/// What one `reconcile_pushes` run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PushesReconciled {
+    /// Source orders listed as changed since the cursors.
+    pub listed: usize,
+    /// `sync_fulfillments` jobs queued because their source order changed.
+    pub changed: usize,
+    /// `sync_fulfillments` jobs queued by the recheck of pushes not read for long.
+    pub rechecked: usize,
+}
+
+/// Runs the `reconcile_pushes` job of a destination store (see `docs/fulfillment.md`): for each
+/// source store holding its live pushes, lists that store's ordersync-tagged orders updated
+/// since the store's cursor (minus the overlap), and queues the `sync_fulfillments` job of each
+/// live push (of any destination) whose source order changed since the push last read it; then
+/// queues the re-read of a few open pushes not read back for `config.recheck`.
+pub async fn run_reconcile(
+    store: &Store,
+    auth: &AuthService,
+    config: &ReconcileConfig,
+    lease: std::time::Duration,
+    job: &Job,
+    owner: &str,
+) -> Result<PushesReconciled, SyncError> {
     let id = job
         .payload
         .get("destination_shop_id")
@@ -223,16 +261,194 @@ pub async fn run_reconcile(store: &Store, job: &Job, owner: &str) -> Result<usiz
     };
     let Some(destination) = destination.filter(|d| d.installed) else {
         store.complete_job(job.id, owner).await?;
-        return Ok(0);
+        return Ok(PushesReconciled::default());
     };
-    let pushes = store.pushes_to_reconcile(destination.id).await?;
+    let mut done = PushesReconciled::default();
+    for (source_id, oldest) in store.sources_to_reconcile(destination.id).await? {
+        let Some(source) = store.shop_by_id(source_id).await?.filter(|s| s.installed) else {
+            continue;
+        };
+        let (listed, changed) =
+            reconcile_source(store, auth, config, &source, oldest, lease, job, owner).await?;
+        done.listed += listed;
+        done.changed += changed;
+    }
+    let now = UnixMillis::now();
+    let recheck = store
+        .pushes_to_recheck(
+            destination.id,
+            now.plus_millis(-millis(config.recheck)),
+            now.plus_millis(-RECHECK_FULFILLED_FOR_MILLIS),
+            RECHECK_PER_RUN,
+        )
+        .await?;
     let mut tx = store.begin().await?;
-    for push in &pushes {
-        tx.enqueue(&sync_fulfillments_job(destination.id, push, now), now)
-            .await?;
+    for push in &recheck {
+        if tx
+            .enqueue(&sync_fulfillments_job(destination.id, push, now), now)
+            .await?
+            .is_some()
+        {
+            done.rechecked += 1;
+        }
     }
     tx.complete_job(job.id, owner).await?;
     tx.commit().await?;
-    tracing::info!(shop = %destination.shop.domain, pushes = pushes.len(), "reconciliation: source orders queued for re-reading");
-    Ok(pushes.len())
+    tracing::info!(shop = %destination.shop.domain, listed = done.listed, changed = done.changed, rechecked = done.rechecked, "pushes reconciled: source orders queued for re-reading");
+    Ok(done)
+}
+
+/// One source store's part of a run: answers (orders listed, re-reads queued).
+#[allow(clippy::too_many_arguments)]
+async fn reconcile_source(
+    store: &Store,
+    auth: &AuthService,
+    config: &ReconcileConfig,
+    source: &ShopRecord,
+    oldest_push: UnixMillis,
+    lease: std::time::Duration,
+    job: &Job,
+    owner: &str,
+) -> Result<(usize, usize), SyncError> {
+    let cursor = store
+        .source_reconcile_cursor(source.id)
+        .await?
+        .unwrap_or(oldest_push);
+    let query = format!(
+        "tag:ordersync {}",
+        updated_since_query(cursor.plus_millis(-millis(config.overlap)))
+    );
+    let api = crate::service::shop_api::shop_api(auth, source, UnixMillis::now())
+        .await
+        .map_err(|e| SyncError::Token {
+            shop: source.shop.domain.clone(),
+            source: e,
+        })?;
+    let mut after: Option<String> = None;
+    let (mut listed, mut changed) = (0, 0);
+    for _ in 0..MAX_SOURCE_PAGES {
+        let read_at = UnixMillis::now();
+        let page = api
+            .orders(Some(&query), SOURCE_PAGE_SIZE, after.as_deref())
+            .await
+            .map_err(SyncError::Shopify)?;
+        listed += page.nodes.len();
+        let mut newest = cursor;
+        let mut updated: Vec<(String, Option<UnixMillis>)> = Vec::new();
+        for node in &page.nodes {
+            let at = parse_time(&node.updated_at);
+            if let Some(at) = at {
+                newest = newest.max(at);
+            }
+            updated.push((node.id.clone(), at));
+        }
+        let gids: Vec<String> = updated.iter().map(|(g, _)| g.clone()).collect();
+        let found = store.live_pushes_of_source_orders(source.id, &gids).await?;
+        let now = UnixMillis::now();
+        let mut tx = store.begin().await?;
+        for hit in &found {
+            let at = updated
+                .iter()
+                .find(|(g, _)| Some(g) == hit.push.source_order_gid.as_ref())
+                .and_then(|(_, at)| *at);
+            if at.is_some_and(|at| read_back_since(at, hit.source_updated_at, hit.checked_at)) {
+                continue;
+            }
+            if tx
+                .enqueue(
+                    &sync_fulfillments_job(hit.destination_shop_id, &hit.push, now),
+                    now,
+                )
+                .await?
+                .is_some()
+            {
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+        let last = !(page.page_info.has_next_page && page.page_info.end_cursor.is_some());
+        if last {
+            newest = newest.max(read_at);
+        }
+        store
+            .advance_source_reconcile_cursor(source.id, newest, UnixMillis::now())
+            .await?;
+        store
+            .extend_lease(job.id, owner, lease, UnixMillis::now())
+            .await?;
+        match page.page_info.end_cursor {
+            Some(next) if page.page_info.has_next_page => after = Some(next),
+            _ => break,
+        }
+    }
+    Ok((listed, changed))
+}
+
+/// How far ordersync's clock may be behind Shopify's for a read-back to count as later than a
+/// change made in the same second as the `updated_at` it saw.
+const CLOCK_MARGIN_MILLIS: i64 = 5_000;
+
+/// Whether a push's last read-back (which saw `updated_at` `seen`, at `checked_at`) already saw
+/// the source order's state of `updated_at`.
+/// Shopify gives `updated_at` to the second: a read that saw an older second missed the change;
+/// one that saw the same second saw it only if it was made after that second ended (with a
+/// margin for the two clocks), otherwise a second change within that second could be missed.
+fn read_back_since(
+    updated_at: UnixMillis,
+    seen: Option<UnixMillis>,
+    checked_at: Option<UnixMillis>,
+) -> bool {
+    match (seen, checked_at) {
+        (Some(seen), _) if updated_at < seen => true,
+        (Some(seen), Some(checked)) if updated_at == seen => {
+            checked.0 >= seen.0 + 1_000 + CLOCK_MARGIN_MILLIS
+        }
+        _ => false,
+    }
+}
+
+/// An ISO 8601 time from the Admin API as Unix milliseconds.
+pub(crate) fn parse_time(at: &str) -> Option<UnixMillis> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|t| UnixMillis::from(t.with_timezone(&chrono::Utc)))
+}
+
+fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn a_read_back_counts_only_when_it_surely_saw_the_change() {
+        let at = |ms: i64| Some(UnixMillis(ms));
+        // Never read back: re-read.
+        assert!(!read_back_since(UnixMillis(S), None, None));
+        // The read saw a newer second: nothing new.
+        assert!(read_back_since(UnixMillis(S), at(S + 1_000), at(S + 1_200)));
+        // The order changed in a later second: re-read.
+        assert!(!read_back_since(
+            UnixMillis(S + 1_000),
+            at(S),
+            at(S + 60_000)
+        ));
+        // Same second, read during it: a second change in that second may have been missed.
+        assert!(!read_back_since(UnixMillis(S), at(S), at(S + 300)));
+        // Same second, read well after it ended (beyond the clock margin): it saw it.
+        assert!(read_back_since(
+            UnixMillis(S),
+            at(S),
+            at(S + 1_000 + CLOCK_MARGIN_MILLIS)
+        ));
+        assert!(!read_back_since(
+            UnixMillis(S),
+            at(S),
+            at(S + 999 + CLOCK_MARGIN_MILLIS)
+        ));
+    }
 }

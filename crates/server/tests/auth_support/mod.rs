@@ -40,6 +40,11 @@ pub struct World {
 }
 
 pub async fn start() -> World {
+    start_with(&[]).await
+}
+
+/// [`start`] with some settings of ordersync's configuration changed (name, value).
+pub async fn start_with(settings: &[(&str, serde_json::Value)]) -> World {
     // Bound now and handed to the server: the port cannot be taken meanwhile.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -89,6 +94,9 @@ pub async fn start() -> World {
             format!("{}/shops/{{shop}}", sim.url()),
         ))
         .merge(Serialized::default("token_encryption_key", key.clone()));
+    let figment = settings.iter().fold(figment, |f, (name, value)| {
+        f.merge(Serialized::default(name, value))
+    });
     let config = Config::from_figment(figment.clone()).unwrap();
     let server = Server::on_listener(config, listener).await.unwrap();
     let store = server.store().clone();

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::auth_support::{domain, start, World, NORTHWIND};
+use crate::auth_support::{domain, start_with, World, NORTHWIND};
 use ordersync_store::orders::OrderSummary;
 use ordersync_store::pushes::PushRecord;
 use rust_decimal::Decimal;
@@ -82,7 +82,12 @@ pub struct Setup {
 }
 
 pub async fn setup(addon: bool) -> Setup {
-    let world = start().await;
+    setup_with(addon, &[]).await
+}
+
+/// [`setup`] with some settings of ordersync's configuration changed (name, value).
+pub async fn setup_with(addon: bool, settings: &[(&str, Value)]) -> Setup {
+    let world = start_with(settings).await;
     world.sim.sim.mutate(|w| {
         w.add_shop(
             SOUTHWIND,

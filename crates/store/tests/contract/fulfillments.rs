@@ -16,7 +16,7 @@ use crate::orders::{order, put};
 contract_tests!(
     a_shipment_is_recorded_once_and_its_changes_are_detected,
     a_shipment_is_claimed_by_one_worker_at_a_time,
-    pushes_are_found_by_source_order_and_listed_for_reconciliation,
+    pushes_are_found_by_source_order_and_by_what_reconciliation_lists,
 );
 
 fn history(order_id: i64) -> NewEvent<'static> {
@@ -258,7 +258,7 @@ async fn a_shipment_is_claimed_by_one_worker_at_a_time(store: &Store) {
     assert!(missing.is_err(), "an unknown shipment is an error");
 }
 
-async fn pushes_are_found_by_source_order_and_listed_for_reconciliation(store: &Store) {
+async fn pushes_are_found_by_source_order_and_by_what_reconciliation_lists(store: &Store) {
     let (_, first) = pushed(store, 3, "gid://shopify/Order/80").await;
     let (order_id, second) = pushed(store, 4, "gid://shopify/Order/81").await;
     let found = store
@@ -281,15 +281,83 @@ async fn pushes_are_found_by_source_order_and_listed_for_reconciliation(store: &
         .await
         .unwrap()
         .is_none());
-    let listed: Vec<i64> = store
-        .pushes_to_reconcile(d.id)
+    let alpha = first.source_shop_id;
+    assert_eq!(
+        store.sources_to_reconcile(d.id).await.unwrap(),
+        vec![(alpha, T0)]
+    );
+    let gids: Vec<String> = ["80", "81", "99"]
+        .iter()
+        .map(|n| format!("gid://shopify/Order/{n}"))
+        .collect();
+    let hits = store
+        .live_pushes_of_source_orders(alpha, &gids)
+        .await
+        .unwrap();
+    let ids: Vec<(i64, i64, Option<UnixMillis>)> = hits
+        .iter()
+        .map(|h| (h.push.id, h.destination_shop_id, h.source_updated_at))
+        .collect();
+    assert_eq!(ids, vec![(first.id, d.id, None), (second.id, d.id, None)]);
+    assert!(store
+        .live_pushes_of_source_orders(alpha + 1_000, &gids)
         .await
         .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .collect();
-    assert_eq!(listed, vec![first.id, second.id]);
-    // A fulfilled push is done: no longer re-read.
+        .is_empty());
+    assert!(store
+        .live_pushes_of_source_orders(alpha, &[])
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Read back: the source order's updated_at is kept, and the recheck skips it until it is old.
+    let later = UnixMillis(T0.0 + 60_000);
+    store
+        .mark_push_checked(first.id, Some(UnixMillis(T0.0 + 5_000)), later)
+        .await
+        .unwrap();
+    let hit = store
+        .live_pushes_of_source_orders(alpha, &gids[..1])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(hit.source_updated_at, Some(UnixMillis(T0.0 + 5_000)));
+    // Without a newer updated_at the one seen stays.
+    store
+        .mark_push_checked(first.id, None, later)
+        .await
+        .unwrap();
+    let hit = store
+        .live_pushes_of_source_orders(alpha, &gids[..1])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(hit.source_updated_at, Some(UnixMillis(T0.0 + 5_000)));
+    let recheck = |before: UnixMillis, fulfilled_since: UnixMillis, limit: u32| async move {
+        store
+            .pushes_to_recheck(d.id, before, fulfilled_since, limit)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect::<Vec<i64>>()
+    };
+    // Not read since T0 (never read: its last change) comes first, then the one read at `later`.
+    assert_eq!(
+        recheck(UnixMillis(T0.0 + 120_000), T0, 10).await,
+        vec![second.id, first.id]
+    );
+    assert_eq!(
+        recheck(UnixMillis(T0.0 + 30_000), T0, 10).await,
+        vec![second.id]
+    );
+    assert_eq!(
+        recheck(UnixMillis(T0.0 + 120_000), T0, 1).await,
+        vec![second.id]
+    );
+    assert!(recheck(T0, T0, 10).await.is_empty());
+
+    // A fulfilled push is still live (tracking can change) but rechecked only while recent.
     let mut tx = store.begin().await.unwrap();
     tx.transition_push(
         second.id,
@@ -302,18 +370,52 @@ async fn pushes_are_found_by_source_order_and_listed_for_reconciliation(store: &
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let listed: Vec<i64> = store
-        .pushes_to_reconcile(d.id)
+    assert_eq!(
+        store
+            .live_pushes_of_source_orders(alpha, &gids)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let fulfilled_at = store
+        .push_by_key(&second.push_key)
         .await
         .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .collect();
-    assert_eq!(listed, vec![first.id]);
+        .unwrap()
+        .updated_at;
+    assert_eq!(
+        recheck(UnixMillis(T0.0 + 120_000), fulfilled_at, 10).await,
+        vec![second.id, first.id]
+    );
+    assert_eq!(
+        recheck(
+            UnixMillis(T0.0 + 120_000),
+            UnixMillis(fulfilled_at.0 + 1),
+            10
+        )
+        .await,
+        vec![first.id]
+    );
     let other = source(store, "bravo").await;
     assert!(store
-        .pushes_to_reconcile(other.id)
+        .sources_to_reconcile(other.id)
         .await
         .unwrap()
         .is_empty());
+
+    // The source store's cursor only moves forward.
+    assert_eq!(store.source_reconcile_cursor(alpha).await.unwrap(), None);
+    store
+        .advance_source_reconcile_cursor(alpha, UnixMillis(T0.0 + 10), T0)
+        .await
+        .unwrap();
+    store
+        .advance_source_reconcile_cursor(alpha, UnixMillis(T0.0 + 5), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.source_reconcile_cursor(alpha).await.unwrap(),
+        Some(UnixMillis(T0.0 + 10))
+    );
 }

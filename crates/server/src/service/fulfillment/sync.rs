@@ -329,7 +329,7 @@ async fn sync(
     let store = ctx.store;
     let source_api = api(auth, &ctx.source, now).await?;
     let source_order = source_api
-        .order(source_order_gid)
+        .order_shipments(source_order_gid)
         .await
         .map_err(SyncError::Shopify)?;
     let Some(source_order) = source_order else {
@@ -372,6 +372,15 @@ async fn sync(
             apply(ctx, &dest_api, notify, id, now).await?;
         }
     }
+    // Everything the source order showed is on the destination: reconciliation need not queue
+    // this push again until the source order changes.
+    store
+        .mark_push_checked(
+            ctx.push.id,
+            super::parse_time(&source_order.updated_at),
+            now,
+        )
+        .await?;
     store.complete_job(job.id, owner).await?;
     Ok(())
 }
@@ -648,7 +657,7 @@ async fn create(
     let dest = ctx.destination.shop.name.as_str();
     let label = shipment_label(row);
     let order = api
-        .order(&ctx.destination_order_gid)
+        .order_for_fulfillment(&ctx.destination_order_gid)
         .await
         .map_err(SyncError::Shopify)?;
     let Some(order) = order else {
@@ -883,7 +892,7 @@ async fn update(
             Err(e) => {
                 // Already cancelled there (a replay after a lost answer, or the merchant)?
                 let order = api
-                    .order(&ctx.destination_order_gid)
+                    .order_for_fulfillment(&ctx.destination_order_gid)
                     .await
                     .map_err(SyncError::Shopify)?;
                 let gone = order.as_ref().is_some_and(|o| {

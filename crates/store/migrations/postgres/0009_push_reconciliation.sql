@@ -1,0 +1,19 @@
+-- Push reconciliation by source store (postgres). Keep in step with
+-- ../sqlite/0009_push_reconciliation.sql.
+-- source_reconcile_cursors: per source store, the newest Shopify updated_at of its
+-- ordersync-tagged orders that push reconciliation has read (Unix ms); the next run reads the
+-- orders updated from it minus a safety overlap, and queues the re-read of those that are pushes.
+-- pushes.source_updated_at: the source order's Shopify updated_at when the push last read it back
+-- (the sync_fulfillments job finished); a run queues a re-read only for a newer updated_at.
+-- pushes.checked_at: when that read was (ordersync's clock); reconciliation also re-reads, a few
+-- per run, the open pushes not read for a long time, for the changes that do not move an order's
+-- updated_at.
+
+CREATE TABLE source_reconcile_cursors (
+    shop_id    BIGINT PRIMARY KEY REFERENCES shops (id) ON DELETE CASCADE,
+    cursor_at  BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+ALTER TABLE pushes ADD COLUMN source_updated_at BIGINT;
+ALTER TABLE pushes ADD COLUMN checked_at BIGINT;
