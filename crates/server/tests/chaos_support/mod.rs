@@ -297,8 +297,11 @@ impl Harness {
             ("ORDERSYNC_LOG_FORMAT", "text".to_owned()),
             ("ORDERSYNC_SHUTDOWN_GRACE_SECS", "5".to_owned()),
             // Reconciliation at its shortest interval, so that what dropped webhooks missed is
-            // found within the settle time.
+            // found within the settle time, with an overlap to match: the simulator's search
+            // has no index lag and shares the machine's clock, and with the default five
+            // minutes every run every 10 s would re-read the last five minutes of orders.
             ("ORDERSYNC_WORKER_RECONCILE_INTERVAL_SECS", "10".to_owned()),
+            ("ORDERSYNC_WORKER_RECONCILE_OVERLAP_SECS", "30".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

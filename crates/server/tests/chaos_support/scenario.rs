@@ -768,6 +768,8 @@ async fn view_of(
 /// is missing (with ordersync's view of it) and the end of the processes' logs.
 async fn settle(h: &Harness, net: &Network, ledger: &[Placed], timeout: Duration) {
     let deadline = Instant::now() + timeout;
+    let started = Instant::now();
+    let mut report = started;
     let mut shop_ids = HashMap::new();
     loop {
         let orders = source_orders(h, net);
@@ -806,6 +808,19 @@ async fn settle(h: &Harness, net: &Network, ledger: &[Placed], timeout: Duration
             if open.is_empty() {
                 return;
             }
+        }
+        if report.elapsed() >= Duration::from_secs(15) {
+            report = Instant::now();
+            eprintln!(
+                "chaos: settling, {:.0}s: {} source orders missing{}",
+                started.elapsed().as_secs_f64(),
+                missing.len(),
+                if missing.is_empty() {
+                    format!(", {} orders or pushes not settled", open.len())
+                } else {
+                    String::new()
+                }
+            );
         }
         if Instant::now() >= deadline {
             panic!(
@@ -1138,6 +1153,8 @@ pub async fn fulfillment_phase(
 
     // Wait until every source fulfillment is on its destination order.
     let deadline = Instant::now() + plan.settle_timeout;
+    let waiting = Instant::now();
+    let mut report = waiting;
     loop {
         let (missing, shipped, dest_count) = h.sim.read(|w| {
             let mut missing = Vec::new();
@@ -1213,6 +1230,15 @@ pub async fn fulfillment_phase(
             (missing, shipped, dest_count)
         });
         fc.destination_fulfillments = dest_count;
+        if !missing.is_empty() && report.elapsed() >= Duration::from_secs(15) {
+            report = Instant::now();
+            eprintln!(
+                "chaos: fulfillment phase, {:.0}s after the last shipment: {} of {} source fulfillments not on their destination orders yet",
+                waiting.elapsed().as_secs_f64(),
+                missing.len(),
+                fc.source_fulfillments
+            );
+        }
         if missing.is_empty() {
             let wrong: Vec<String> = shipped
                 .iter()
