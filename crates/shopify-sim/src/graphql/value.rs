@@ -217,16 +217,25 @@ fn decode_cursor(cursor: &str) -> Result<usize, FieldError> {
         .ok_or_else(bad)
 }
 
-/// Turns a full list into a connection page per `first`/`last`/`after`/`before`/`reverse`.
-pub fn paginate(
-    mut items: Vec<Value>,
-    args: &apollo_compiler::response::JsonMap,
-) -> Result<Value, FieldError> {
-    let int = |k: &str| args.get(k).and_then(|v| v.as_i64());
-    let text = |k: &str| args.get(k).and_then(|v| v.as_str().map(str::to_owned));
-    if args.get("reverse").and_then(|v| v.as_bool()) == Some(true) {
-        items.reverse();
-    }
+/// Which items of a list of `len` (after `reverse`) a connection page covers, per
+/// `first`/`last`/`after`/`before`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageWindow {
+    /// The items of the page.
+    pub range: std::ops::Range<usize>,
+    /// `pageInfo.hasNextPage`.
+    pub has_next: bool,
+    /// `pageInfo.hasPreviousPage`.
+    pub has_previous: bool,
+}
+
+/// The page of a list of `len` items that the connection arguments ask for (`int` and `text`
+/// read an argument); an error for bad arguments, as Shopify answers them.
+pub fn page_window(
+    len: usize,
+    int: impl Fn(&str) -> Option<i64>,
+    text: impl Fn(&str) -> Option<String>,
+) -> Result<PageWindow, FieldError> {
     let first = int("first");
     let last = int("last");
     if first.is_none() && last.is_none() {
@@ -244,32 +253,54 @@ pub fn paginate(
             }
         }
     }
-    let indexed: Vec<(usize, Value)> = items.into_iter().enumerate().collect();
     let mut start = 0;
-    let mut end = indexed.len();
+    let mut end = len;
     if let Some(after) = text("after") {
         start = (decode_cursor(&after)? + 1).min(end);
     }
     if let Some(before) = text("before") {
         end = decode_cursor(&before)?.min(end).max(start);
     }
-    let mut window = &indexed[start..end];
-    let mut has_next = end < indexed.len();
+    let mut has_next = end < len;
     let mut has_previous = start > 0;
     if let Some(n) = first {
         let n = n as usize;
-        if window.len() > n {
+        if end - start > n {
             has_next = true;
-            window = &window[..n];
+            end = start + n;
         }
     }
     if let Some(n) = last {
         let n = n as usize;
-        if window.len() > n {
+        if end - start > n {
             has_previous = true;
-            window = &window[window.len() - n..];
+            start = end - n;
         }
     }
+    Ok(PageWindow {
+        range: start..end,
+        has_next,
+        has_previous,
+    })
+}
+
+/// Turns a full list into a connection page per `first`/`last`/`after`/`before`/`reverse`.
+pub fn paginate(
+    mut items: Vec<Value>,
+    args: &apollo_compiler::response::JsonMap,
+) -> Result<Value, FieldError> {
+    let int = |k: &str| args.get(k).and_then(|v| v.as_i64());
+    let text = |k: &str| args.get(k).and_then(|v| v.as_str().map(str::to_owned));
+    if args.get("reverse").and_then(|v| v.as_bool()) == Some(true) {
+        items.reverse();
+    }
+    let PageWindow {
+        range,
+        has_next,
+        has_previous,
+    } = page_window(items.len(), int, text)?;
+    let indexed: Vec<(usize, Value)> = items.into_iter().enumerate().collect();
+    let window = &indexed[range];
     let edges: Vec<Value> = window
         .iter()
         .map(|(i, node)| json!({ "cursor": cursor(node, *i), "node": node }))
