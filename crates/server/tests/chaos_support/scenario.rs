@@ -47,15 +47,15 @@ pub struct ChaosPlan {
     /// After each order, the chance that a webhook fault is armed on a destination store's
     /// order topic (`CHAOS_WEBHOOK_FAULT_RATE`, default 0.2).
     pub webhook_fault_rate: f64,
-    /// Whether `drop` is among the webhook faults (`CHAOS_DROP_WEBHOOKS=1`). A dropped order
-    /// webhook is only recovered by the destination reconciliation (a periodic job that lists the
-    /// store's recent orders): turn this on once that exists.
+    /// Whether `drop` is among the webhook faults (`CHAOS_DROP_WEBHOOKS`, on unless `0`). A
+    /// dropped order webhook is only recovered by the destination reconciliation (a periodic job
+    /// that lists the store's recent orders), a dropped shipment webhook by push reconciliation.
     pub drop_webhooks: bool,
-    /// Whether the fulfillment phase runs (`CHAOS_FULFILLMENT=1`): it needs fulfillment and
-    /// tracking to flow back from source to destination orders; see [`fulfillment_phase`].
+    /// Whether the fulfillment phase runs (`CHAOS_FULFILLMENT`, on unless `0`): fulfillment and
+    /// tracking flow back from source to destination orders; see [`fulfillment_phase`].
     pub fulfillment: bool,
-    /// How long ordersync may take to settle after the last order (`CHAOS_SETTLE_SECS`,
-    /// default 180).
+    /// How long ordersync may take to settle after the last order, and after the last shipment
+    /// (`CHAOS_SETTLE_SECS`, default 300).
     pub settle_timeout: Duration,
 }
 
@@ -72,11 +72,14 @@ where
     }
 }
 
-fn env_flag(name: &str) -> bool {
-    matches!(
-        std::env::var(name).as_deref().map(str::trim),
-        Ok("1" | "true" | "yes" | "on")
-    )
+/// A switch from the environment: `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`, else `default`.
+fn env_switch(name: &str, default: bool) -> bool {
+    match std::env::var(name).as_deref().map(str::trim) {
+        Ok("1" | "true" | "yes" | "on") => true,
+        Ok("0" | "false" | "no" | "off") => false,
+        Ok(other) if !other.is_empty() => panic!("{name}={other} is not valid: use 1 or 0"),
+        _ => default,
+    }
 }
 
 impl ChaosPlan {
@@ -92,9 +95,9 @@ impl ChaosPlan {
             kills: env_or("CHAOS_KILLS", 2),
             api_fault_rate: env_or("CHAOS_API_FAULT_RATE", 0.2),
             webhook_fault_rate: env_or("CHAOS_WEBHOOK_FAULT_RATE", 0.2),
-            drop_webhooks: env_flag("CHAOS_DROP_WEBHOOKS"),
-            fulfillment: env_flag("CHAOS_FULFILLMENT"),
-            settle_timeout: Duration::from_secs(env_or("CHAOS_SETTLE_SECS", 180)),
+            drop_webhooks: env_switch("CHAOS_DROP_WEBHOOKS", true),
+            fulfillment: env_switch("CHAOS_FULFILLMENT", true),
+            settle_timeout: Duration::from_secs(env_or("CHAOS_SETTLE_SECS", 300)),
         };
         assert!(plan.orders >= 1, "CHAOS_ORDERS must be at least 1");
         assert!(plan.orders_per_sec > 0.0, "CHAOS_RATE must be above 0");
@@ -1044,12 +1047,11 @@ impl std::fmt::Display for FulfillmentCounts {
     }
 }
 
-/// **The fulfillment phase** (`CHAOS_FULFILLMENT=1`), for when fulfillment and tracking flow
-/// back from source orders to destination orders: the suppliers fulfill their source orders with
+/// **The fulfillment phase** (on unless `CHAOS_FULFILLMENT=0`): the suppliers fulfill their source orders with
 /// tracking (most in one shipment, some in two, some not yet) while `fulfillmentCreate` on the
 /// destination stores fails now and then (the same faults as `orderCreate`) and the source
-/// stores' `fulfillments/create` webhooks are duplicated, reordered or delayed (dropped too with
-/// `CHAOS_DROP_WEBHOOKS=1`, recovered by the push reconciliation job); one process is SIGKILLed
+/// stores' `fulfillments/create` webhooks are duplicated, reordered, delayed or dropped (unless
+/// `CHAOS_DROP_WEBHOOKS=0`; recovered by the push reconciliation job); one process is SIGKILLed
 /// in the middle. Then it waits until every source fulfillment's tracking number is on a
 /// fulfillment of its destination order and the units shipped per SKU match, and checks that
 /// nothing was shipped twice.
