@@ -40,6 +40,11 @@ pub struct World {
 }
 
 pub async fn start() -> World {
+    start_on(None).await
+}
+
+/// [`start`] on the database `database_url` names (`None`: an SQLite file in a temporary folder).
+pub async fn start_on(database_url: Option<&str>) -> World {
     // Bound now and handed to the server: the port cannot be taken meanwhile.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -89,6 +94,10 @@ pub async fn start() -> World {
             format!("{}/shops/{{shop}}", sim.url()),
         ))
         .merge(Serialized::default("token_encryption_key", key.clone()));
+    let figment = match database_url {
+        Some(url) => figment.merge(Serialized::default("database_url", url)),
+        None => figment,
+    };
     let config = Config::from_figment(figment.clone()).unwrap();
     let server = Server::on_listener(config, listener).await.unwrap();
     let store = server.store().clone();

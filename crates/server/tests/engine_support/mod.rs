@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use crate::auth_support::{domain, start, World, NORTHWIND};
+use crate::auth_support::{domain, start_on, World, NORTHWIND};
 use ordersync_store::orders::OrderSummary;
 use ordersync_store::pushes::PushRecord;
 use rust_decimal::Decimal;
@@ -82,7 +82,12 @@ pub struct Setup {
 }
 
 pub async fn setup(addon: bool) -> Setup {
-    let world = start().await;
+    setup_on(addon, None).await
+}
+
+/// [`setup`] on the database `database_url` names (`None`: SQLite).
+pub async fn setup_on(addon: bool, database_url: Option<&str>) -> Setup {
+    let world = start_on(database_url).await;
     world.sim.sim.mutate(|w| {
         w.add_shop(
             SOUTHWIND,
