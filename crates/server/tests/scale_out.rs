@@ -74,9 +74,12 @@ async fn fresh_postgres() -> Option<Pg> {
 impl Pg {
     async fn drop_database(self) {
         if let Ok(mut conn) = PgConnection::connect_with(&self.admin).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                .execute(&mut conn)
-                .await;
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn)
+            .await;
         }
     }
 }
@@ -154,7 +157,13 @@ async fn two_processes_share_a_small_bucket_without_throttled_answers_and_surviv
             };
         }
     });
-    let since = w.sim.sim.journal().calls(None, 0).last().map_or(0, |c| c.seq);
+    let since = w
+        .sim
+        .sim
+        .journal()
+        .calls(None, 0)
+        .last()
+        .map_or(0, |c| c.seq);
     let config = Config::from_figment(
         w.figment
             .clone()
@@ -205,11 +214,13 @@ async fn two_processes_share_a_small_bucket_without_throttled_answers_and_surviv
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let by_second = second
-        .admin_metrics
-        .attempts("OrderCreate", Outcome::Ok);
+    let by_second = second.admin_metrics.attempts("OrderCreate", Outcome::Ok);
     second.kill();
-    let by_first = w.auth.admin().metrics().attempts("OrderCreate", Outcome::Ok);
+    let by_first = w
+        .auth
+        .admin()
+        .metrics()
+        .attempts("OrderCreate", Outcome::Ok);
     eprintln!("before the kill: {done} pushed; orderCreate by the first process {by_first}, by the second {by_second}");
     assert!(
         by_second > 0,
@@ -233,10 +244,11 @@ async fn two_processes_share_a_small_bucket_without_throttled_answers_and_surviv
         assert_eq!(pushes.len(), 1, "{pushes:?}");
         let gid = pushes[0].source_order_gid.clone().unwrap();
         let numeric: u64 = gid.rsplit('/').next().unwrap().parse().unwrap();
-        assert!(w
-            .sim
-            .sim
-            .read(|world| world.shop(SOUTHWIND).unwrap().orders.contains_key(&numeric)));
+        assert!(w.sim.sim.read(|world| world
+            .shop(SOUTHWIND)
+            .unwrap()
+            .orders
+            .contains_key(&numeric)));
     }
     assert_eq!(source_order_count(w, SOUTHWIND), ORDERS, "no duplicate");
 
@@ -250,7 +262,10 @@ async fn two_processes_share_a_small_bucket_without_throttled_answers_and_surviv
     );
     assert_eq!(throttled, 0, "no THROTTLED answer with one shared estimate");
     let bucket = w.store.api_bucket(SOUTHWIND).await.unwrap().unwrap();
-    assert_eq!(bucket.maximum, 20.0, "the shared estimate learnt the bucket");
+    assert_eq!(
+        bucket.maximum, 20.0,
+        "the shared estimate learnt the bucket"
+    );
 
     w.sim.sim.faults().clear(None);
     s.world.stop().await;
@@ -278,7 +293,11 @@ async fn two_schedulers_on_one_postgres_database_enqueue_one_run_per_interval() 
     let b = Scheduler::new(other.clone(), task(), Arc::default());
     let t0 = UnixMillis::now();
     let (x, y) = tokio::join!(a.tick(t0), b.tick(t0));
-    assert_eq!(x.unwrap() + y.unwrap(), 0, "first sight creates the schedule");
+    assert_eq!(
+        x.unwrap() + y.unwrap(),
+        0,
+        "first sight creates the schedule"
+    );
     for i in 1..=5 {
         let now = t0.plus_millis(i * 60_000 + 5);
         let (x, y) = tokio::join!(a.tick(now), b.tick(now));

@@ -52,8 +52,12 @@ pub enum SharedGrant {
 pub trait SharedBuckets: Send + Sync + fmt::Debug {
     /// Reserves `cost` points of `shop`'s bucket for a call that ends within `hold`, or answers
     /// how long to wait. A cost above the bucket size is granted once the bucket is full.
-    fn reserve<'a>(&'a self, shop: &'a str, cost: f64, hold: Duration)
-        -> SharedFuture<'a, SharedGrant>;
+    fn reserve<'a>(
+        &'a self,
+        shop: &'a str,
+        cost: f64,
+        hold: Duration,
+    ) -> SharedFuture<'a, SharedGrant>;
 
     /// Ends a reservation; `status` is what the answer reported, if there was one.
     fn settle<'a>(
@@ -383,8 +387,12 @@ mod tests {
             hold: Duration,
         ) -> SharedFuture<'a, SharedGrant> {
             assert_eq!(hold, Duration::from_secs(35));
-            *self.asked.lock().unwrap() += 1;
-            let next = self.grants.lock().unwrap().remove(0);
+            *self.asked.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            let next = self
+                .grants
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(0);
             Box::pin(async move { next })
         }
 
@@ -396,7 +404,7 @@ mod tests {
         ) -> SharedFuture<'a, ()> {
             self.settled
                 .lock()
-                .unwrap()
+                .unwrap_or_else(|e| e.into_inner())
                 .push((shop.to_owned(), reservation, status));
             Box::pin(async { Ok(()) })
         }
@@ -422,10 +430,10 @@ mod tests {
         let t = throttles.shop("Supplier.myshopify.com");
         let r = t.reserve(10.0).await;
         assert_eq!(r.waited, Duration::from_millis(100) + SHARED_RECHECK);
-        assert_eq!(*script.asked.lock().unwrap(), 3);
+        assert_eq!(*script.asked.lock().unwrap_or_else(|e| e.into_inner()), 3);
         t.settle(r, status(80.0)).await;
         assert_eq!(
-            *script.settled.lock().unwrap(),
+            *script.settled.lock().unwrap_or_else(|e| e.into_inner()),
             [("supplier.myshopify.com".to_owned(), 7, status(80.0))]
         );
     }
@@ -438,7 +446,11 @@ mod tests {
         assert_eq!(r.waited, Duration::ZERO, "the local probe goes at once");
         t.settle(r, status(80.0)).await;
         assert!(
-            script.settled.lock().unwrap().is_empty(),
+            script
+                .settled
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty(),
             "nothing was reserved in the shared estimate"
         );
     }

@@ -29,14 +29,22 @@ fn report(available: f64) -> Option<ReportedBucket> {
 }
 
 async fn granted(store: &Store, cost: f64, now: UnixMillis) -> i64 {
-    match store.reserve_api_points(SHOP, cost, HOLD, now).await.unwrap() {
+    match store
+        .reserve_api_points(SHOP, cost, HOLD, now)
+        .await
+        .unwrap()
+    {
         BucketGrant::Granted(id) => id,
         other => panic!("expected a grant of {cost} at {now:?}, got {other:?}"),
     }
 }
 
 async fn wait(store: &Store, cost: f64, now: UnixMillis) -> Duration {
-    match store.reserve_api_points(SHOP, cost, HOLD, now).await.unwrap() {
+    match store
+        .reserve_api_points(SHOP, cost, HOLD, now)
+        .await
+        .unwrap()
+    {
         BucketGrant::Wait(d) => d,
         other => panic!("expected a wait for {cost} at {now:?}, got {other:?}"),
     }
@@ -44,7 +52,11 @@ async fn wait(store: &Store, cost: f64, now: UnixMillis) -> Duration {
 
 async fn one_call_probes_an_unknown_bucket_and_the_others_wait_for_its_answer(store: &Store) {
     let probe = granted(store, 10.0, T0).await;
-    assert_eq!(wait(store, 10.0, T0).await, PROBE_WAIT, "one probe at a time");
+    assert_eq!(
+        wait(store, 10.0, T0).await,
+        PROBE_WAIT,
+        "one probe at a time"
+    );
     store
         .settle_api_points(SHOP, probe, report(95.0), T0.plus_millis(50))
         .await
@@ -67,9 +79,15 @@ async fn one_call_probes_an_unknown_bucket_and_the_others_wait_for_its_answer(st
     else {
         panic!("the first call probes")
     };
-    store.settle_api_points(other, lost, None, T0).await.unwrap();
+    store
+        .settle_api_points(other, lost, None, T0)
+        .await
+        .unwrap();
     assert!(matches!(
-        store.reserve_api_points(other, 5.0, HOLD, T0).await.unwrap(),
+        store
+            .reserve_api_points(other, 5.0, HOLD, T0)
+            .await
+            .unwrap(),
         BucketGrant::Granted(_)
     ));
 }
