@@ -12,6 +12,7 @@
 //! | [`service`] | webhook intake and processing: orders, uninstall, privacy webhooks |
 //! | [`worker`] | the job worker: leases, retries, wake-ups |
 //! | [`scheduler`] | periodic tasks (order reconciliation), once per interval across processes |
+//! | [`shared_throttle`] | each shop's Shopify API cost bucket shared by every process (PostgreSQL) |
 //! | [`metrics`] | the counters behind `/metrics` |
 //! | [`sandbox`] | `serve` without configuration: shopify-sim in-process and a ready demo |
 //! | [`shutdown`] | the one token every task watches |
@@ -29,6 +30,7 @@ pub mod pages;
 pub mod sandbox;
 pub mod scheduler;
 pub mod service;
+pub mod shared_throttle;
 pub mod shutdown;
 pub mod telemetry;
 pub mod worker;

@@ -11,7 +11,7 @@
 //! | [`order_input`] | the input of `orderCreate` |
 //! | [`error`] | [`AdminError`]: which case happened, retryable or not, outcome known or not |
 //! | [`metrics`] | [`ClientMetrics`]: counters per operation and outcome, cost totals |
-//! | `throttle` | the per-shop estimate of the cost bucket |
+//! | `throttle` | the per-shop estimate of the cost bucket, optionally shared across processes ([`SharedBuckets`]) |
 //! | `transport` | one call: wait for points, send, classify, retry |
 //!
 //! See `docs/shopify-client.md`.
@@ -30,6 +30,7 @@ use std::time::Duration;
 
 pub use error::AdminError;
 pub use metrics::ClientMetrics;
+pub use throttle::{SharedBuckets, SharedFuture, SharedGrant, ThrottleStatus};
 
 /// The Admin API version every document is written for.
 pub const API_VERSION: &str = "2026-07";
@@ -76,6 +77,9 @@ impl AdminConfig {
     }
 }
 
+/// How long a shared reservation outlives the call's timeout (reading the answer, settling).
+pub const SHARED_RESERVATION_MARGIN: Duration = Duration::from_secs(5);
+
 /// Why the client could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("the HTTP client could not be built: {0}")]
@@ -97,8 +101,24 @@ struct Inner {
 }
 
 impl AdminClient {
-    /// A client with rustls (webpki roots) and the configured timeout.
+    /// A client with rustls (webpki roots) and the configured timeout; each shop's bucket is
+    /// estimated by this process alone.
     pub fn new(config: AdminConfig) -> Result<Self, BuildError> {
+        Self::build(config, throttle::Throttles::default())
+    }
+
+    /// A client whose per-shop bucket estimates are `shared` with the other processes that call
+    /// the same shops (see [`SharedBuckets`]). A reservation there lasts the call's timeout plus
+    /// [`SHARED_RESERVATION_MARGIN`] unless the answer ends it sooner.
+    pub fn with_shared_buckets(
+        config: AdminConfig,
+        shared: Arc<dyn SharedBuckets>,
+    ) -> Result<Self, BuildError> {
+        let hold = config.timeout + SHARED_RESERVATION_MARGIN;
+        Self::build(config, throttle::Throttles::shared(shared, hold))
+    }
+
+    fn build(config: AdminConfig, throttle: throttle::Throttles) -> Result<Self, BuildError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
@@ -108,7 +128,7 @@ impl AdminClient {
             inner: Arc::new(Inner {
                 http,
                 config,
-                throttle: throttle::Throttles::default(),
+                throttle,
                 metrics: Arc::new(ClientMetrics::default()),
             }),
         })

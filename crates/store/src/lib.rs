@@ -18,6 +18,7 @@
 //! | [`fulfillments`] | shipments brought back from source stores: source state, destination fulfillment, what was applied |
 //! | [`pushes`] | one push per destination order and source store, its lines, status and attention reason |
 //! | [`schedules`] | periodic tasks run once per interval across processes; reconciliation cursors |
+//! | [`api_buckets`] | each shop's Shopify API cost bucket, shared by every process: reservations and reports |
 //! | [`events`] | the append-only history of each order |
 //! | [`webhooks`] | webhook receipts (raw body, dedupe key) and the job that processes each |
 //! | [`compliance`] | customer data records, redacting a customer, erasing a shop, stopping a shop's jobs |
@@ -28,6 +29,7 @@
 //! (the outbox rule), so a crash can never leave a state change without its follow-up.
 
 pub mod addon;
+pub mod api_buckets;
 pub mod auth;
 pub mod compliance;
 pub mod connections;

@@ -203,10 +203,15 @@ pub struct BuildError(#[from] ordersync_shopify::admin::BuildError);
 impl AuthService {
     /// With the Admin API client and the token endpoint pointed at `config.shopify_base_url`.
     pub fn new(store: Store, config: AuthConfig) -> Result<Self, BuildError> {
-        let admin = AdminClient::new(AdminConfig {
+        let admin_config = AdminConfig {
             base_url: config.shopify_base_url.clone(),
             ..AdminConfig::default()
-        })?;
+        };
+        // Several processes on one PostgreSQL database share each shop's bucket estimate.
+        let admin = match crate::shared_throttle::StoreBuckets::for_store(&store) {
+            Some(shared) => AdminClient::with_shared_buckets(admin_config, shared)?,
+            None => AdminClient::new(admin_config)?,
+        };
         let oauth = OAuthClient::new(OAuthConfig {
             api_key: config.api_key.clone(),
             api_secret: config.api_secret.clone(),

@@ -43,6 +43,14 @@ pub async fn start() -> World {
     start_with(&[]).await
 }
 
+/// [`start`] on the database `database_url` names (`None`: an SQLite file in a temporary folder).
+pub async fn start_on(database_url: Option<&str>) -> World {
+    match database_url {
+        Some(url) => start_with(&[("database_url", serde_json::Value::from(url))]).await,
+        None => start_with(&[]).await,
+    }
+}
+
 /// [`start`] with some settings of ordersync's configuration changed (name, value).
 pub async fn start_with(settings: &[(&str, serde_json::Value)]) -> World {
     // Bound now and handed to the server: the port cannot be taken meanwhile.

@@ -85,6 +85,14 @@ pub async fn setup(addon: bool) -> Setup {
     setup_with(addon, &[]).await
 }
 
+/// [`setup`] on the database `database_url` names (`None`: SQLite).
+pub async fn setup_on(addon: bool, database_url: Option<&str>) -> Setup {
+    match database_url {
+        Some(url) => setup_with(addon, &[("database_url", Value::from(url))]).await,
+        None => setup_with(addon, &[]).await,
+    }
+}
+
 /// [`setup`] with some settings of ordersync's configuration changed (name, value).
 pub async fn setup_with(addon: bool, settings: &[(&str, Value)]) -> Setup {
     let world = start_with(settings).await;

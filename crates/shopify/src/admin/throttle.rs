@@ -6,8 +6,17 @@
 //! each other (a fair async mutex); other shops have their own state and never wait for it.
 //! Until a shop's first answer the bucket size is unknown, so one call probes and the others
 //! wait for its answer.
+//!
+//! Several processes calling one shop share its bucket at Shopify, so an estimate per process
+//! is not enough: with [`SharedBuckets`] (ordersync's database, when several processes share
+//! it) the caller at the head of a shop's queue reserves points against one estimate shared by
+//! every process instead, and reports each answer's throttle status to it. The process's own
+//! estimate is still kept, and used for a call when the shared one cannot be reached.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,10 +25,47 @@ use tokio::time::Instant;
 
 /// A bucket's state as an answer reported it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct ThrottleStatus {
+pub struct ThrottleStatus {
+    /// Bucket size.
     pub maximum_available: f64,
+    /// Points available when the answer was made.
     pub currently_available: f64,
+    /// Points restored per second.
     pub restore_rate: f64,
+}
+
+/// What [`SharedBuckets`] methods return.
+pub type SharedFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// What a shared reservation got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedGrant {
+    /// Points reserved under this id: settle it with the answer.
+    Granted(i64),
+    /// Not enough points (or another call probes an unknown bucket): ask again after this long.
+    Wait(Duration),
+}
+
+/// A per-shop bucket estimate shared by every process that calls the same shops (implemented
+/// by ordersync over its database). Errors are messages for the log: the client then falls back
+/// to its own estimate for that call.
+pub trait SharedBuckets: Send + Sync + fmt::Debug {
+    /// Reserves `cost` points of `shop`'s bucket for a call that ends within `hold`, or answers
+    /// how long to wait. A cost above the bucket size is granted once the bucket is full.
+    fn reserve<'a>(
+        &'a self,
+        shop: &'a str,
+        cost: f64,
+        hold: Duration,
+    ) -> SharedFuture<'a, SharedGrant>;
+
+    /// Ends a reservation; `status` is what the answer reported, if there was one.
+    fn settle<'a>(
+        &'a self,
+        shop: &'a str,
+        reservation: i64,
+        status: Option<ThrottleStatus>,
+    ) -> SharedFuture<'a, ()>;
 }
 
 #[derive(Debug)]
@@ -43,15 +89,26 @@ impl Estimate {
 /// One shop's throttle.
 #[derive(Debug)]
 pub(crate) struct ShopThrottle {
+    shop: String,
     queue: tokio::sync::Mutex<()>,
     estimate: Mutex<Estimate>,
     answered: Notify,
+    shared: Option<Shared>,
+}
+
+/// The shared estimate and how long a reservation in it lasts.
+#[derive(Debug, Clone)]
+struct Shared {
+    buckets: Arc<dyn SharedBuckets>,
+    hold: Duration,
 }
 
 /// What a call reserved; give it back with [`ShopThrottle::settle`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reservation {
     cost: f64,
+    /// The shared reservation, when the points came from the shared estimate.
+    shared: Option<i64>,
     /// How long the call waited for points.
     pub waited: Duration,
 }
@@ -59,9 +116,15 @@ pub(crate) struct Reservation {
 /// If the probe's answer never comes (a lost connection), waiters look again after this.
 const PROBE_PATIENCE: Duration = Duration::from_secs(1);
 
+/// A call waiting on the shared estimate asks again at least this often: another process's
+/// answer may have given points back.
+const SHARED_RECHECK: Duration = Duration::from_millis(250);
+
 impl ShopThrottle {
-    fn new() -> Self {
+    fn new(shop: String, shared: Option<Shared>) -> Self {
         ShopThrottle {
+            shop,
+            shared,
             queue: tokio::sync::Mutex::new(()),
             estimate: Mutex::new(Estimate {
                 known: false,
@@ -83,6 +146,33 @@ impl ShopThrottle {
     pub(crate) async fn reserve(&self, cost: f64) -> Reservation {
         let started = Instant::now();
         let _turn = self.queue.lock().await;
+        if let Some(shared) = &self.shared {
+            loop {
+                let answered = self.answered.notified();
+                match shared.buckets.reserve(&self.shop, cost, shared.hold).await {
+                    Ok(SharedGrant::Granted(id)) => {
+                        let mut e = self.lock();
+                        if e.known {
+                            e.refill(Instant::now());
+                            e.available -= cost;
+                        }
+                        e.in_flight += cost;
+                        return Reservation {
+                            cost,
+                            shared: Some(id),
+                            waited: started.elapsed(),
+                        };
+                    }
+                    Ok(SharedGrant::Wait(d)) => {
+                        let _ = tokio::time::timeout(d.min(SHARED_RECHECK), answered).await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(shop = %self.shop, %error, "the shared throttle estimate is unavailable; this call uses the process's own");
+                        break;
+                    }
+                }
+            }
+        }
         loop {
             let answered = self.answered.notified();
             let wait = {
@@ -93,6 +183,7 @@ impl ShopThrottle {
                         e.in_flight += cost;
                         return Reservation {
                             cost,
+                            shared: None,
                             waited: now - started,
                         };
                     }
@@ -106,6 +197,7 @@ impl ShopThrottle {
                         e.in_flight += cost;
                         return Reservation {
                             cost,
+                            shared: None,
                             waited: now - started,
                         };
                     }
@@ -127,8 +219,9 @@ impl ShopThrottle {
         }
     }
 
-    /// Records the end of a reserved call and what the answer (if any) reported.
-    pub(crate) fn settle(&self, reservation: Reservation, status: Option<ThrottleStatus>) {
+    /// Records the end of a reserved call and what the answer (if any) reported, in this
+    /// process's estimate and in the shared one.
+    pub(crate) async fn settle(&self, reservation: Reservation, status: Option<ThrottleStatus>) {
         {
             let mut e = self.lock();
             e.in_flight = (e.in_flight - reservation.cost).max(0.0);
@@ -141,6 +234,11 @@ impl ShopThrottle {
                 e.at = Instant::now();
             }
         }
+        if let (Some(shared), Some(id)) = (&self.shared, reservation.shared) {
+            if let Err(error) = shared.buckets.settle(&self.shop, id, status).await {
+                tracing::warn!(shop = %self.shop, %error, "could not report the answer to the shared throttle estimate; its reservation expires");
+            }
+        }
         self.answered.notify_waiters();
     }
 }
@@ -150,16 +248,28 @@ impl ShopThrottle {
 pub(crate) struct Throttles {
     shops: Mutex<HashMap<String, Arc<ShopThrottle>>>,
     costs: Mutex<HashMap<&'static str, f64>>,
+    shared: Option<Shared>,
 }
 
 impl Throttles {
+    /// Throttles that reserve against `buckets`, shared with other processes; a reservation
+    /// lasts `hold` (the longest a call can take) unless its answer ends it sooner.
+    pub(crate) fn shared(buckets: Arc<dyn SharedBuckets>, hold: Duration) -> Self {
+        Throttles {
+            shared: Some(Shared { buckets, hold }),
+            ..Throttles::default()
+        }
+    }
+
     /// The throttle of `shop` (created on first use).
     pub(crate) fn shop(&self, shop: &str) -> Arc<ShopThrottle> {
         let mut shops = self.shops.lock().unwrap_or_else(|e| e.into_inner());
         Arc::clone(
             shops
                 .entry(shop.to_ascii_lowercase())
-                .or_insert_with(|| Arc::new(ShopThrottle::new())),
+                .or_insert_with_key(|key| {
+                    Arc::new(ShopThrottle::new(key.clone(), self.shared.clone()))
+                }),
         )
     }
 
@@ -197,10 +307,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_call_waits_for_the_points_it_needs_at_the_restore_rate() {
-        let t = ShopThrottle::new();
+        let t = ShopThrottle::new("a.myshopify.com".into(), None);
         let first = t.reserve(10.0).await;
         assert_eq!(first.waited, Duration::ZERO, "the probe goes at once");
-        t.settle(first, status(5.0));
+        t.settle(first, status(5.0)).await;
         let second = t.reserve(30.0).await;
         // 25 points missing at 50 per second.
         assert_eq!(second.waited, Duration::from_millis(500));
@@ -208,16 +318,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn calls_in_flight_count_against_the_estimate() {
-        let t = ShopThrottle::new();
+        let t = ShopThrottle::new("a.myshopify.com".into(), None);
         let probe = t.reserve(10.0).await;
-        t.settle(probe, status(100.0));
+        t.settle(probe, status(100.0)).await;
         let a = t.reserve(60.0).await;
         assert_eq!(a.waited, Duration::ZERO);
         let b = t.reserve(60.0).await;
         // 40 left, 20 missing at 50/s.
         assert_eq!(b.waited, Duration::from_millis(400));
         // a's answer arrives while b is in flight: b's points stay reserved.
-        t.settle(a, status(40.0));
+        t.settle(a, status(40.0)).await;
         let c = t.reserve(10.0).await;
         assert_eq!(
             c.waited,
@@ -228,9 +338,9 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_waiting_call_goes_as_soon_as_an_answer_gives_the_points_back() {
-        let t = Arc::new(ShopThrottle::new());
+        let t = Arc::new(ShopThrottle::new("a.myshopify.com".into(), None));
         let probe = t.reserve(10.0).await;
-        t.settle(probe, status(100.0));
+        t.settle(probe, status(100.0)).await;
         // An expensive query reserves 90 of 100 points; a second one needs 90 too.
         let a = t.reserve(90.0).await;
         let waiting = {
@@ -239,7 +349,7 @@ mod tests {
         };
         tokio::time::sleep(Duration::from_millis(100)).await;
         // The first one's answer: it actually cost 5 points, the bucket holds 95.
-        t.settle(a, status(95.0));
+        t.settle(a, status(95.0)).await;
         let b = waiting.await.expect("the waiting call finished");
         assert_eq!(
             b.waited,
@@ -253,11 +363,95 @@ mod tests {
         let throttles = Throttles::default();
         let busy = throttles.shop("busy.myshopify.com");
         let probe = busy.reserve(1.0).await;
-        busy.settle(probe, status(0.0));
+        busy.settle(probe, status(0.0)).await;
         let quiet = throttles.shop("quiet.myshopify.com");
         assert_eq!(quiet.reserve(50.0).await.waited, Duration::ZERO);
         assert_eq!(throttles.expected_cost("shop", 3), 3.0);
         throttles.learn_cost("shop", 7.0);
         assert_eq!(throttles.expected_cost("shop", 3), 7.0);
+    }
+
+    /// A shared estimate answering from a script, recording what it was told.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        grants: Mutex<Vec<Result<SharedGrant, String>>>,
+        settled: Mutex<Vec<(String, i64, Option<ThrottleStatus>)>>,
+        asked: Mutex<u32>,
+    }
+
+    impl SharedBuckets for Scripted {
+        fn reserve<'a>(
+            &'a self,
+            _shop: &'a str,
+            _cost: f64,
+            hold: Duration,
+        ) -> SharedFuture<'a, SharedGrant> {
+            assert_eq!(hold, Duration::from_secs(35));
+            *self.asked.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            let next = self
+                .grants
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(0);
+            Box::pin(async move { next })
+        }
+
+        fn settle<'a>(
+            &'a self,
+            shop: &'a str,
+            reservation: i64,
+            status: Option<ThrottleStatus>,
+        ) -> SharedFuture<'a, ()> {
+            self.settled
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((shop.to_owned(), reservation, status));
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn shared(script: Vec<Result<SharedGrant, String>>) -> (Arc<Scripted>, Throttles) {
+        let scripted = Arc::new(Scripted {
+            grants: Mutex::new(script),
+            ..Scripted::default()
+        });
+        let throttles = Throttles::shared(scripted.clone(), Duration::from_secs(35));
+        (scripted, throttles)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn with_a_shared_estimate_a_call_waits_for_its_grant_and_reports_its_answer() {
+        let (script, throttles) = shared(vec![
+            Ok(SharedGrant::Wait(Duration::from_millis(100))),
+            // A long wait is asked again sooner: another process may give points back.
+            Ok(SharedGrant::Wait(Duration::from_secs(5))),
+            Ok(SharedGrant::Granted(7)),
+        ]);
+        let t = throttles.shop("Supplier.myshopify.com");
+        let r = t.reserve(10.0).await;
+        assert_eq!(r.waited, Duration::from_millis(100) + SHARED_RECHECK);
+        assert_eq!(*script.asked.lock().unwrap_or_else(|e| e.into_inner()), 3);
+        t.settle(r, status(80.0)).await;
+        assert_eq!(
+            *script.settled.lock().unwrap_or_else(|e| e.into_inner()),
+            [("supplier.myshopify.com".to_owned(), 7, status(80.0))]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_the_shared_estimate_a_call_uses_the_process_estimate() {
+        let (script, throttles) = shared(vec![Err("database down".into())]);
+        let t = throttles.shop("supplier.myshopify.com");
+        let r = t.reserve(10.0).await;
+        assert_eq!(r.waited, Duration::ZERO, "the local probe goes at once");
+        t.settle(r, status(80.0)).await;
+        assert!(
+            script
+                .settled
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty(),
+            "nothing was reserved in the shared estimate"
+        );
     }
 }

@@ -86,7 +86,7 @@ impl ShopApi {
                 .record_wait(reservation.waited.as_millis() as u64);
             let started = Instant::now();
             let (attempt, status) = self.attempt(operation, variables, user_errors).await;
-            throttle.settle(reservation, status.throttle);
+            throttle.settle(reservation, status.throttle).await;
             if let Some(requested) = status.requested {
                 inner.throttle.learn_cost(operation.name, requested);
             }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod addon;
+mod api_buckets;
 mod auth;
 mod fixtures;
 mod fulfillments;

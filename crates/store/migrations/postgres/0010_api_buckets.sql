@@ -1,0 +1,26 @@
+-- The Shopify Admin API cost bucket shared by every ordersync process (postgres). Keep in step
+-- with ../sqlite/0009_api_buckets.sql.
+-- api_buckets: per shop, the estimate of its query-cost bucket every process reserves against:
+-- the last reported size and restore rate (0 = no answer seen yet), the points available at
+-- `estimated_at` after the reservations made since, all in thousandths of a point. `version` is the
+-- compare-and-set token: every change moves it, so two processes never both spend one estimate.
+-- api_reservations: the points a call in flight reserved; its process deletes the row when the
+-- answer arrives. A row past `expires_at` (its process died) no longer counts.
+
+CREATE TABLE api_buckets (
+    shop          TEXT   PRIMARY KEY,
+    maximum       BIGINT NOT NULL,
+    restore_rate  BIGINT NOT NULL,
+    available     BIGINT NOT NULL,
+    estimated_at  BIGINT NOT NULL,
+    version       BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+
+CREATE TABLE api_reservations (
+    id         BIGSERIAL PRIMARY KEY,
+    shop       TEXT   NOT NULL,
+    cost       BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX api_reservations_shop ON api_reservations (shop, expires_at);
