@@ -235,6 +235,8 @@ pub struct PushesReconciled {
     pub changed: usize,
     /// `sync_fulfillments` jobs queued by the recheck of pushes not read for long.
     pub rechecked: usize,
+    /// Source stores whose orders could not be listed this run.
+    pub failed_sources: usize,
 }
 
 /// Runs the `reconcile_pushes` job of a destination store (see `docs/fulfillment.md`): for each
@@ -268,10 +270,19 @@ pub async fn run_reconcile(
         let Some(source) = store.shop_by_id(source_id).await?.filter(|s| s.installed) else {
             continue;
         };
-        let (listed, changed) =
-            reconcile_source(store, auth, config, &source, oldest, lease, job, owner).await?;
-        done.listed += listed;
-        done.changed += changed;
+        // One source store failing (a revoked token, Shopify down) does not hold up the others:
+        // its cursor stays where it was, so the next run reads from there again.
+        match reconcile_source(store, auth, config, &source, oldest, lease, job, owner).await {
+            Ok((listed, changed)) => {
+                done.listed += listed;
+                done.changed += changed;
+            }
+            Err(SyncError::Store(e)) => return Err(SyncError::Store(e)),
+            Err(e) => {
+                done.failed_sources += 1;
+                tracing::warn!(shop = %destination.shop.domain, source = %source.shop.domain, error = %e, "push reconciliation could not list the source store's orders; next run tries again");
+            }
+        }
     }
     let now = UnixMillis::now();
     let recheck = store
@@ -294,7 +305,7 @@ pub async fn run_reconcile(
     }
     tx.complete_job(job.id, owner).await?;
     tx.commit().await?;
-    tracing::info!(shop = %destination.shop.domain, listed = done.listed, changed = done.changed, rechecked = done.rechecked, "pushes reconciled: source orders queued for re-reading");
+    tracing::info!(shop = %destination.shop.domain, listed = done.listed, changed = done.changed, rechecked = done.rechecked, failed_sources = done.failed_sources, "pushes reconciled: source orders queued for re-reading");
     Ok(done)
 }
 
