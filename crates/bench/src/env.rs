@@ -19,7 +19,8 @@ pub const SECRET: &str = "ordersync-bench-secret";
 /// Which storage backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BackendKind {
-    /// A SQLite file (WAL, synchronous=NORMAL) in a fresh folder.
+    /// A SQLite file (WAL; the webhook intake commits with synchronous=FULL, the rest with
+    /// NORMAL) in a fresh folder.
     Sqlite,
     /// A fresh database on the PostgreSQL server of `--postgres-url`.
     Postgres,

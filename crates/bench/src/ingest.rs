@@ -182,15 +182,13 @@ struct Stored {
 async fn verify(db: &Database, run_id: &str) -> Result<Stored> {
     let mut conn = Conn::open(db).await?;
     let pattern = format!("{run_id}-%");
+    // Event ids are unique per delivery, and the dedupe key is unique: one row per event id.
     let receipts = conn
-        .scalar(
-            &format!(
-                "SELECT COUNT(DISTINCT event_id) FROM webhook_receipts \
-                 WHERE event_id LIKE $1 AND status = 'received' AND topic = 'orders/create' \
-                 AND length(body) = {}",
-                ORDER_WEBHOOK.len()
-            ),
-            Some(&pattern),
+        .count_bodies_equal(
+            "SELECT body, body_encoding FROM webhook_receipts \
+             WHERE event_id LIKE $1 AND status = 'received' AND topic = 'orders/create'",
+            &pattern,
+            ORDER_WEBHOOK,
         )
         .await?;
     let jobs = conn

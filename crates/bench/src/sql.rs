@@ -60,6 +60,46 @@ impl Conn {
         Ok(value.unwrap_or(0))
     }
 
+    /// How many rows of `sql` (columns: a body as stored and its encoding, with one text
+    /// parameter) hold exactly `expected` once decoded by the store's own decoder, the one every
+    /// reader of stored webhook bodies goes through. Rows are streamed, not loaded at once.
+    pub async fn count_bodies_equal(
+        &mut self,
+        sql: &str,
+        text_param: &str,
+        expected: &[u8],
+    ) -> Result<i64> {
+        use futures_util::TryStreamExt;
+        use ordersync_store::webhooks::{decode_body, BodyEncoding};
+        let mut matching = 0;
+        let mut check = |body: Vec<u8>, encoding: String| -> Result<()> {
+            let body = decode_body(BodyEncoding::parse(&encoding)?, body)?;
+            if body == expected {
+                matching += 1;
+            }
+            Ok(())
+        };
+        match self {
+            Conn::Sqlite(c) => {
+                let mut rows = sqlx::query_as::<_, (Vec<u8>, String)>(sql)
+                    .bind(text_param)
+                    .fetch(c);
+                while let Some((body, encoding)) = rows.try_next().await? {
+                    check(body, encoding)?;
+                }
+            }
+            Conn::Postgres(c) => {
+                let mut rows = sqlx::query_as::<_, (Vec<u8>, String)>(sql)
+                    .bind(text_param)
+                    .fetch(c);
+                while let Some((body, encoding)) = rows.try_next().await? {
+                    check(body, encoding)?;
+                }
+            }
+        }
+        Ok(matching)
+    }
+
     /// Bytes the database takes on disk (SQLite: pages in use after a WAL checkpoint;
     /// PostgreSQL: `pg_database_size`).
     pub async fn database_bytes(&mut self) -> Result<i64> {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes this process's worker when a job was enqueued.
     pub jobs_waiting: Arc<Notify>,
+    /// Writes webhook deliveries in batches (group commit).
+    pub intake: crate::service::intake::IntakeWriter,
     /// Install, tokens and session tokens.
     pub auth: AuthService,
     /// The Order add-on's charge.
@@ -60,6 +62,7 @@ pub struct Server {
     state: AppState,
     config: Config,
     extra_routes: Option<axum::Router>,
+    intake_writer: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
@@ -83,19 +86,24 @@ impl Server {
         if config.shopify.api_secret.is_empty() && config.roles.api {
             tracing::warn!("no Shopify app secret configured (ORDERSYNC_SHOPIFY_API_SECRET): every webhook will be refused");
         }
+        let jobs_waiting = Arc::new(Notify::new());
+        let (intake, intake_writer) =
+            crate::service::intake::IntakeWriter::start(&store, Arc::clone(&jobs_waiting));
         let state = AppState {
             store,
             auth,
             addon: Arc::new(config.addon.clone()),
             webhook_secrets: crate::service::intake::secrets(&config.shopify),
             metrics: Arc::new(Metrics::default()),
-            jobs_waiting: Arc::new(Notify::new()),
+            jobs_waiting,
+            intake,
         };
         Ok(Server {
             listener,
             state,
             config,
             extra_routes: None,
+            intake_writer,
         })
     }
 
@@ -153,6 +161,18 @@ impl Server {
             );
             tokio::spawn(scheduler.run(self.config.worker.poll_interval, shutdown.clone()))
         });
+        let retention = self
+            .config
+            .worker
+            .webhook_body_retention
+            .filter(|_| self.config.roles.worker)
+            .map(|retention| {
+                tokio::spawn(crate::service::retention::drop_old_bodies_periodically(
+                    self.state.store.clone(),
+                    retention,
+                    shutdown.clone(),
+                ))
+            });
         let refresher = tokio::spawn(crate::auth::refresh_periodically(
             self.state.auth.clone(),
             shutdown.clone(),
@@ -181,7 +201,17 @@ impl Server {
         if let Some(scheduler) = scheduler {
             scheduler.abort();
         }
+        if let Some(retention) = retention {
+            retention.abort();
+        }
         refresher.abort();
+        // The webhook writer stops once the last handler is gone (after answering what it took).
+        if tokio::time::timeout(grace, self.intake_writer)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the webhook writer was still writing at shutdown");
+        }
         store.close().await;
         tracing::info!("ordersync stopped");
         Ok(())

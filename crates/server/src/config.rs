@@ -40,6 +40,8 @@ const KEYS: &[&str] = &[
     "worker_reconcile_lookback_hours",
     "worker_reconcile_overlap_secs",
     "worker_reconcile_recheck_secs",
+    // raw webhook payloads (docs/webhooks.md)
+    "webhook_body_retention_days",
     // install and auth (see docs/auth.md)
     "mode",
     "app_url",
@@ -101,6 +103,7 @@ pub(crate) struct RawConfig {
     pub(crate) worker_reconcile_lookback_hours: u64,
     pub(crate) worker_reconcile_overlap_secs: u64,
     pub(crate) worker_reconcile_recheck_secs: u64,
+    pub(crate) webhook_body_retention_days: u64,
     // The Order add-on (billing).
     pub(crate) app_url: String,
     pub(crate) addon_name: String,
@@ -140,6 +143,8 @@ pub struct WorkerConfig {
     pub poll_interval: Duration,
     /// Order reconciliation, a periodic task of the scheduler.
     pub reconcile: ReconcileConfig,
+    /// How long the raw body of a processed webhook is kept (`None`: for ever).
+    pub webhook_body_retention: Option<Duration>,
 }
 
 /// Order reconciliation's settings (see `docs/reconciliation.md`).
@@ -382,6 +387,12 @@ impl Config {
                 "must be at most 604800 seconds (7 days)",
             ));
         }
+        if raw.webhook_body_retention_days > 36_500 {
+            return Err(invalid(
+                "webhook_body_retention_days",
+                "must be at most 36500 days (0 keeps bodies for ever)",
+            ));
+        }
         let addon = addon_config(&raw)?;
         let sandbox = match raw.sandbox.trim().to_lowercase().as_str() {
             "auto" => SandboxSetting::Auto,
@@ -429,6 +440,8 @@ impl Config {
                     overlap: Duration::from_secs(raw.worker_reconcile_overlap_secs),
                     recheck: Duration::from_secs(raw.worker_reconcile_recheck_secs),
                 },
+                webhook_body_retention: (raw.webhook_body_retention_days > 0)
+                    .then(|| Duration::from_secs(raw.webhook_body_retention_days * 86_400)),
             },
             listen,
             data_dir: raw.data_dir,
@@ -519,6 +532,21 @@ mod tests {
         assert!(config.shopify.api_secret.is_empty());
         assert_eq!(config.shopify.api_secret_previous, None);
         assert!(!with("roles", "worker").unwrap().roles.api);
+        assert_eq!(
+            config.worker.webhook_body_retention,
+            Some(Duration::from_secs(30 * 86_400)),
+            "processed webhook bodies are kept 30 days"
+        );
+        let keep = Figment::from(Toml::string(DEFAULTS))
+            .merge(Serialized::default("webhook_body_retention_days", 0));
+        assert_eq!(
+            Config::from_figment(keep)
+                .unwrap()
+                .worker
+                .webhook_body_retention,
+            None,
+            "0 keeps them"
+        );
         for (key, value) in [
             ("roles", "api,cron"),
             ("roles", ""),
@@ -530,6 +558,8 @@ mod tests {
             ("worker_reconcile_lookback_hours", "2000"),
             ("worker_reconcile_overlap_secs", "90000"),
             ("worker_reconcile_recheck_secs", "700000"),
+            ("webhook_body_retention_days", "40000"),
+            ("webhook_body_retention_days", "-1"),
         ] {
             let figment = Figment::from(Toml::string(DEFAULTS)).merge(Serialized::default(
                 key,

@@ -5,11 +5,16 @@
 
 mod support;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ordersync_core::{IneligibleReason, OrderListStatus};
+use ordersync_server::service::intake::IntakeWriter;
 use ordersync_store::jobs::{JobState, NewJob};
-use ordersync_store::webhooks::{ReceiptStatus, REDACTED_BODY};
+use ordersync_store::webhooks::{
+    BodyEncoding, Intake, NewReceipt, ReceiptStatus, ReceiptToStore, REDACTED_BODY,
+};
 use ordersync_store::UnixMillis;
 use shopify_sim::faults::{FaultKind, FaultRule};
 use shopify_sim::merchant::{self, OrderLine, Payment};
@@ -483,5 +488,263 @@ async fn privacy_webhooks_export_redact_and_erase() {
     assert_eq!(left.len(), 1, "only the shop/redact receipt itself");
     assert_eq!(left[0].topic, "shop/redact");
     assert_eq!(left[0].status, ReceiptStatus::Processed);
+    env.shutdown.trigger();
+}
+
+/// Shopify's example `orders/create` body.
+const EXAMPLE_ORDER: &[u8] =
+    include_bytes!("../../../contracts/shopify/webhooks/orders/create.json");
+
+/// A direct connection to the server's SQLite file, for what no ordersync path does on purpose.
+async fn raw_db(env: &Env) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    let path = env.dir.path().join("ordersync.db");
+    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_deliveries_are_all_stored_and_queued() {
+    let env = start().await;
+    let body = |i: usize| format!(r#"{{"id": {i}, "note": "{}"}}"#, "x".repeat(400 + i));
+    let mut sends = Vec::new();
+    // 200 deliveries at once, and 20 of them a second time among them.
+    for i in (0..200).chain(0..20) {
+        let base = env.base.clone();
+        let body = body(i);
+        let headers = headers(
+            "orders/create",
+            SHOP,
+            &format!("c-{i}"),
+            sign(SECRET, body.as_bytes()),
+        );
+        sends.push(tokio::spawn(async move {
+            let mut request = reqwest::Client::new()
+                .post(format!("{base}/webhooks"))
+                .body(body);
+            for (k, v) in headers {
+                request = request.header(k, v);
+            }
+            request.send().await.unwrap().status().as_u16()
+        }));
+    }
+    for send in sends {
+        assert_eq!(send.await.unwrap(), 200);
+    }
+    let receipts = env.store.webhook_receipts(None, 1000).await.unwrap();
+    assert_eq!(receipts.len(), 200, "one receipt per event");
+    for r in &receipts {
+        let i: usize = r.event_id.as_deref().unwrap()[2..].parse().unwrap();
+        assert_eq!(
+            r.body,
+            body(i).into_bytes(),
+            "receipt {} has its own body",
+            r.id
+        );
+        assert_eq!(r.status, ReceiptStatus::Received);
+        assert_eq!(r.body_encoding, BodyEncoding::Zstd);
+    }
+    let queued: HashSet<i64> = env
+        .store
+        .jobs_in_state(JobState::Queued, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.payload["receipt_id"].as_i64().unwrap())
+        .collect();
+    let stored: HashSet<i64> = receipts.iter().map(|r| r.id).collect();
+    assert_eq!(queued, stored, "every receipt has its queued job");
+    assert_eq!(env.metric("ordersync_webhooks_received_total").await, 200);
+    assert_eq!(env.metric("ordersync_webhooks_duplicates_total").await, 20);
+    // And the worker processes them all.
+    assert_eq!(env.worker.drain().await.unwrap(), 200);
+    assert_eq!(
+        env.store.webhook_receipt_counts().await.unwrap().received,
+        0
+    );
+    env.shutdown.trigger();
+}
+
+#[tokio::test]
+async fn a_receipt_stored_before_compression_is_processed() {
+    let env = start().await;
+    // A row as the intake wrote it before bodies were compressed: the exact bytes, and the
+    // encoding column at its migration default.
+    let mut db = raw_db(&env).await;
+    let (receipt_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO webhook_receipts (dedupe_key, topic, shop_domain, event_id, body, status, received_at) \
+         VALUES ('event:old-1', 'orders/create', $1, 'old-1', $2, 'received', $3) RETURNING id",
+    )
+    .bind(SHOP)
+    .bind(EXAMPLE_ORDER)
+    .bind(UnixMillis::now().0)
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    let mut job = NewJob::new(
+        "webhook",
+        serde_json::json!({ "receipt_id": receipt_id }),
+        UnixMillis::now(),
+    );
+    job.dedupe_key = Some(format!("webhook-receipt:{receipt_id}"));
+    env.store.enqueue(&job, UnixMillis::now()).await.unwrap();
+
+    let old = env
+        .store
+        .webhook_receipt(receipt_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.body_encoding, BodyEncoding::Identity);
+    assert_eq!(old.body, EXAMPLE_ORDER.to_vec());
+    assert_eq!(env.worker.drain().await.unwrap(), 1);
+    let done = env
+        .store
+        .webhook_receipt(receipt_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.status, ReceiptStatus::Processed, "{:?}", done.error);
+    let example: serde_json::Value = serde_json::from_slice(EXAMPLE_ORDER).unwrap();
+    let gid = example["admin_graphql_api_id"].as_str().unwrap();
+    assert_eq!(done.resource_gid.as_deref(), Some(gid), "{done:?}");
+    let order = env
+        .store
+        .order_by_gid(env.destination.id, gid)
+        .await
+        .unwrap();
+    assert!(order.is_some(), "the order of the old receipt is stored");
+    env.shutdown.trigger();
+}
+
+fn to_store(key: &str, body: &[u8]) -> ReceiptToStore {
+    ReceiptToStore::new(&NewReceipt {
+        dedupe_key: key,
+        topic: "orders/create",
+        shop_domain: SHOP,
+        webhook_id: None,
+        event_id: Some(key),
+        triggered_at: None,
+        api_version: None,
+        body,
+    })
+}
+
+#[tokio::test]
+async fn a_failed_batch_answers_every_delivery_with_an_error() {
+    let env = start().await;
+    let mut db = raw_db(&env).await;
+    // The database refuses one delivery (as a full disk or a broken file would refuse them all).
+    sqlx::query(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON webhook_receipts \
+         WHEN NEW.event_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let body = br#"{"id": 1}"#;
+    let poison = headers("orders/create", SHOP, "poison", sign(SECRET, body));
+    assert_eq!(
+        env.post(body, &poison).await,
+        500,
+        "never a 200 for what was not stored"
+    );
+
+    // Deliveries queued behind the writer while SQLite's write lock is held are written in one
+    // batch with the poisoned one: every one of them is answered with an error.
+    let (writer, task) = IntakeWriter::start(&env.store, Arc::new(tokio::sync::Notify::new()));
+    let lock = env.store.begin().await.unwrap();
+    let keys: Vec<String> = std::iter::once("poison".to_owned())
+        .chain((0..9).map(|i| format!("b-{i}")))
+        .collect();
+    let answers: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            let writer = writer.clone();
+            let receipt = to_store(key, EXAMPLE_ORDER);
+            tokio::spawn(async move { writer.record(receipt).await })
+        })
+        .collect();
+    for _ in 0..500 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        if writer.waiting() == 0 {
+            break;
+        }
+    }
+    drop(lock);
+    for (key, answer) in keys.iter().zip(answers) {
+        let answer = answer.await.unwrap();
+        assert!(answer.is_err(), "{key}: {answer:?}");
+    }
+    assert!(env
+        .store
+        .webhook_receipts(None, 50)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(env.store.job_counts().await.unwrap(), (0, 0, 0));
+
+    // Shopify retries; once the database takes them, they are stored (not taken as duplicates).
+    sqlx::query("DROP TRIGGER refuse_poison")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let mut ids = HashMap::new();
+    for key in &keys {
+        let Intake::Accepted { receipt_id, .. } =
+            writer.record(to_store(key, EXAMPLE_ORDER)).await.unwrap()
+        else {
+            panic!("{key} is accepted on the retry");
+        };
+        ids.insert(key.clone(), receipt_id);
+    }
+    assert_eq!(ids.len(), keys.len());
+    assert_eq!(
+        env.store.job_counts().await.unwrap(),
+        (keys.len() as i64, 0, 0)
+    );
+    drop(writer);
+    task.await.unwrap();
+    env.shutdown.trigger();
+}
+
+#[tokio::test]
+async fn processed_bodies_older_than_the_retention_are_dropped_and_receipts_kept() {
+    use ordersync_server::service::retention::drop_old_bodies;
+    let env = start().await;
+    let id = env.place(Payment::Paid, "ada@example.com", env.synced_line());
+    env.settle().await;
+    let before = env.store.webhook_receipts(None, 50).await.unwrap();
+    let processed: Vec<i64> = before
+        .iter()
+        .filter(|r| r.status == ReceiptStatus::Processed)
+        .map(|r| r.id)
+        .collect();
+    assert!(!processed.is_empty());
+    let retention = Duration::from_secs(30 * 86_400);
+    assert_eq!(
+        drop_old_bodies(&env.store, retention, UnixMillis::now())
+            .await
+            .unwrap(),
+        0,
+        "nothing is older than 30 days yet"
+    );
+    let later = UnixMillis::now().plus_millis(31 * 86_400_000);
+    assert_eq!(
+        drop_old_bodies(&env.store, retention, later).await.unwrap(),
+        processed.len() as u64
+    );
+    let after = env.store.webhook_receipts(None, 50).await.unwrap();
+    assert_eq!(after.len(), before.len(), "every receipt is kept");
+    for r in &after {
+        if processed.contains(&r.id) {
+            assert_eq!(r.body_encoding, BodyEncoding::Dropped);
+            assert!(r.body.is_empty());
+        } else {
+            assert!(!r.body.is_empty(), "receipt {} keeps its body", r.id);
+        }
+    }
+    assert!(env.order(id).await.eligible, "the order itself stays");
     env.shutdown.trigger();
 }

@@ -158,7 +158,7 @@ impl Tx {
         for gid in customer.order_gids {
             with_tx!(self, |c| {
                 sqlx::query(
-                    "UPDATE webhook_receipts SET body = $1 WHERE shop_domain = $2 AND resource_gid = $3",
+                    "UPDATE webhook_receipts SET body = $1, body_encoding = 'identity' WHERE shop_domain = $2 AND resource_gid = $3",
                 )
                 .bind(REDACTED_BODY)
                 .bind(shop_domain)
@@ -181,7 +181,7 @@ impl Tx {
             for (source_domain, source_gid) in &pushed {
                 with_tx!(self, |c| {
                     sqlx::query(
-                        "UPDATE webhook_receipts SET body = $1 WHERE shop_domain = $2 AND resource_gid = $3",
+                        "UPDATE webhook_receipts SET body = $1, body_encoding = 'identity' WHERE shop_domain = $2 AND resource_gid = $3",
                     )
                     .bind(REDACTED_BODY)
                     .bind(source_domain)
@@ -211,7 +211,7 @@ impl Tx {
                     .execute(&mut *c)
                     .await?;
                 sqlx::query(
-                    "UPDATE webhook_receipts SET body = $1 WHERE shop_domain = $2 AND resource_gid = $3",
+                    "UPDATE webhook_receipts SET body = $1, body_encoding = 'identity' WHERE shop_domain = $2 AND resource_gid = $3",
                 )
                 .bind(REDACTED_BODY)
                 .bind(shop_domain)

@@ -135,6 +135,26 @@ macro_rules! with_tx {
 }
 pub(crate) use with_tx;
 
+/// How [`Store::checkpoint`] checkpoints SQLite's WAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointMode {
+    /// Copy what can be copied now; never waits.
+    Passive,
+    /// Wait for the writer, copy everything and truncate the WAL file to zero bytes.
+    Truncate,
+}
+
+/// What a checkpoint found and did (SQLite's `wal_checkpoint` answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalCheckpoint {
+    /// A `TRUNCATE` checkpoint could not finish (a reader or writer held on).
+    pub busy: bool,
+    /// Frames (pages) in the WAL.
+    pub wal_frames: i64,
+    /// Of those, the ones copied into the database file.
+    pub checkpointed_frames: i64,
+}
+
 /// A transaction on either backend. Writes made through it land together on [`Tx::commit`],
 /// or not at all when it is dropped.
 #[derive(Debug)]
@@ -241,6 +261,70 @@ impl Store {
             Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx { inner })
+    }
+
+    /// A store on its own `connections` connections (one on SQLite, which has one writer
+    /// anyway), for tasks that write in batches (webhook intake): no other task waits for those
+    /// connections, and on SQLite the page cache stays warm. Connections open on first use. On SQLite it never checkpoints the WAL
+    /// itself (`wal_autocheckpoint = 0`), so a commit never pays for a checkpoint: whoever
+    /// holds this store must run [`Store::checkpoint`] periodically (on another store).
+    /// `durable_commits` selects `synchronous = FULL` on SQLite (each commit is fsynced) instead
+    /// of the pool's `NORMAL`; PostgreSQL commits are durable either way.
+    pub fn dedicated_writer(&self, connections: u32, durable_commits: bool) -> Store {
+        let pool = match &self.pool {
+            Pool::Sqlite(p) => {
+                let options = (*p.connect_options())
+                    .clone()
+                    .pragma("wal_autocheckpoint", "0")
+                    .synchronous(if durable_commits {
+                        SqliteSynchronous::Full
+                    } else {
+                        SqliteSynchronous::Normal
+                    })
+                    // One statement per batch size: keep them all prepared.
+                    .statement_cache_capacity(1024);
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .min_connections(0)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_lazy_with(options),
+                )
+            }
+            Pool::Postgres(p) => {
+                let options = (*p.connect_options())
+                    .clone()
+                    .statement_cache_capacity(1024);
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(connections.max(1))
+                        .min_connections(0)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_lazy_with(options),
+                )
+            }
+        };
+        Store { pool }
+    }
+
+    /// Checkpoints SQLite's WAL into the database file (nothing on PostgreSQL, which checkpoints
+    /// by itself): [`CheckpointMode::Passive`] copies what it can without waiting for anyone;
+    /// [`CheckpointMode::Truncate`] waits for the writer, copies everything and empties the WAL
+    /// file. Returns the WAL's frames and how many of them are in the database file now.
+    pub async fn checkpoint(&self, mode: CheckpointMode) -> Result<Option<WalCheckpoint>> {
+        let Pool::Sqlite(p) = &self.pool else {
+            return Ok(None);
+        };
+        let sql = match mode {
+            CheckpointMode::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+            CheckpointMode::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+        };
+        let (busy, log, checkpointed): (i64, i64, i64) = sqlx::query_as(sql).fetch_one(p).await?;
+        Ok(Some(WalCheckpoint {
+            busy: busy != 0,
+            wal_frames: log.max(0),
+            checkpointed_frames: checkpointed.max(0),
+        }))
     }
 
     /// Answers whether the database is reachable and answering queries (for `/readyz`).

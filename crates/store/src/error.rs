@@ -42,6 +42,9 @@ pub enum StoreError {
     /// A rule of the data model was broken (e.g. connecting two destination stores).
     #[error("{0}")]
     Invalid(String),
+    /// One failure shared by several callers (a batch written for many requests failed).
+    #[error(transparent)]
+    Shared(#[from] std::sync::Arc<StoreError>),
     /// The job's lease was lost: another worker owns it now.
     #[error("job {0} is no longer leased by this worker")]
     LeaseLost(i64),

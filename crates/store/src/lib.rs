@@ -20,7 +20,7 @@
 //! | [`schedules`] | periodic tasks run once per interval across processes; reconciliation cursors |
 //! | [`api_buckets`] | each shop's Shopify API cost bucket, shared by every process: reservations and reports |
 //! | [`events`] | the append-only history of each order |
-//! | [`webhooks`] | webhook receipts (raw body, dedupe key) and the job that processes each |
+//! | [`webhooks`] | webhook receipts (raw body, stored compressed; dedupe key) and the job that processes each, written in batches |
 //! | [`compliance`] | customer data records, redacting a customer, erasing a shop, stopping a shop's jobs |
 //! | [`jobs`] | the durable job queue: enqueue in the caller's transaction, leases, retries, dead jobs |
 //! | [`time`] | the millisecond timestamps stored in every table |
@@ -49,7 +49,7 @@ pub mod synced;
 pub mod time;
 pub mod webhooks;
 
-pub use db::{Backend, DatabaseConfig, Store, Tx};
+pub use db::{Backend, CheckpointMode, DatabaseConfig, Store, Tx, WalCheckpoint};
 pub use error::StoreError;
 pub use time::UnixMillis;
 

@@ -7,7 +7,7 @@
 //! `sync_fulfillments` and `reconcile_pushes` jobs ([`fulfillment`]), order reconciliation and the
 //! redrive of stuck pushes ([`reconcile`]), and what a destination order's cancellation or edit
 //! after a push does ([`destination`]); the Orders tab's list, counts, detail and bulk Push
-//! ([`order_views`]). HTTP handlers and
+//! ([`order_views`]); dropping old raw webhook bodies ([`retention`]). HTTP handlers and
 //! the worker call these; they hold no SQL themselves (that is the store's) and no HTTP.
 
 pub mod addon;
@@ -21,6 +21,7 @@ pub mod process;
 pub mod push;
 pub mod received;
 pub mod reconcile;
+pub mod retention;
 pub mod settings;
 mod shop_api;
 pub mod sync;

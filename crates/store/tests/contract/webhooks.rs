@@ -9,7 +9,8 @@ use ordersync_store::events::NewEvent;
 use ordersync_store::jobs::{JobState, NewJob};
 use ordersync_store::orders::{OrderUpsert, UpsertOutcome};
 use ordersync_store::webhooks::{
-    Intake, NewReceipt, ReceiptStatus, REDACTED_BODY, WEBHOOK_JOB_KIND,
+    BodyEncoding, Intake, NewReceipt, ReceiptStatus, ReceiptToStore, REDACTED_BODY,
+    WEBHOOK_JOB_KIND,
 };
 use ordersync_store::UnixMillis;
 use ordersync_store::{Store, StoreError};
@@ -27,6 +28,10 @@ contract_tests!(
     uninstall_cancels_only_that_shops_waiting_jobs,
     data_records_are_kept_per_shop,
     within_one_second_the_later_event_wins,
+    a_batch_answers_each_delivery_as_if_alone,
+    a_batch_larger_than_one_insert_is_stored_whole,
+    a_compressed_body_reads_back_identical,
+    retention_drops_only_old_processed_bodies,
 );
 
 fn receipt<'a>(key: &'a str, shop: &'a str, body: &'a [u8]) -> NewReceipt<'a> {
@@ -451,4 +456,193 @@ async fn within_one_second_the_later_event_wins(store: &Store) {
         put_at(&pending, T0.0 + 900).await,
         UpsertOutcome::Updated(id)
     );
+}
+
+/// Shopify's example `orders/create` body (14,894 bytes).
+const EXAMPLE_ORDER: &[u8] =
+    include_bytes!("../../../../contracts/shopify/webhooks/orders/create.json");
+
+async fn a_batch_answers_each_delivery_as_if_alone(store: &Store) {
+    let shop = "retail.myshopify.com";
+    let Intake::Accepted { .. } = store
+        .record_webhook(&receipt("ev-1", shop, b"one"), T0)
+        .await
+        .unwrap()
+    else {
+        panic!("accepted")
+    };
+    let batch: Vec<ReceiptToStore> = [
+        ("ev-2", &b"two"[..]),
+        ("ev-1", b"one again"),
+        ("ev-3", EXAMPLE_ORDER),
+        ("ev-2", b"two again"),
+    ]
+    .iter()
+    .map(|(key, body)| ReceiptToStore::new(&receipt(key, shop, body)))
+    .collect();
+    let answers = store.record_webhooks(&batch, T0).await.unwrap();
+    let [Intake::Accepted {
+        receipt_id: two,
+        job_id: two_job,
+    }, Intake::Duplicate, Intake::Accepted {
+        receipt_id: three,
+        job_id: three_job,
+    }, Intake::Duplicate] = answers[..]
+    else {
+        panic!("stored before and repeated within the batch are duplicates: {answers:?}");
+    };
+    assert_ne!(two, three);
+    assert_eq!(
+        store.webhook_receipt(two).await.unwrap().unwrap().body,
+        b"two".to_vec(),
+        "the first delivery of the batch is the one kept"
+    );
+    assert_eq!(
+        store.webhook_receipt(three).await.unwrap().unwrap().body,
+        EXAMPLE_ORDER.to_vec()
+    );
+    for (receipt_id, job_id) in [(two, two_job), (three, three_job)] {
+        let job = store.job(job_id).await.unwrap().unwrap();
+        assert_eq!(job.kind, WEBHOOK_JOB_KIND);
+        assert_eq!(job.state, JobState::Queued);
+        assert_eq!(job.payload, json!({ "receipt_id": receipt_id }));
+    }
+    assert_eq!(store.job_counts().await.unwrap(), (3, 0, 0));
+    assert_eq!(store.webhook_receipt_counts().await.unwrap().received, 3);
+    assert_eq!(store.record_webhooks(&[], T0).await.unwrap(), vec![]);
+}
+
+async fn a_batch_larger_than_one_insert_is_stored_whole(store: &Store) {
+    let keys: Vec<String> = (0..300).map(|i| format!("ev-{i}")).collect();
+    let bodies: Vec<String> = (0..300).map(|i| format!(r#"{{"id": {i}}}"#)).collect();
+    let batch: Vec<ReceiptToStore> = keys
+        .iter()
+        .zip(&bodies)
+        .map(|(k, b)| ReceiptToStore::new(&receipt(k, "retail.myshopify.com", b.as_bytes())))
+        .collect();
+    let answers = store.record_webhooks(&batch, T0).await.unwrap();
+    assert_eq!(answers.len(), 300);
+    for (i, answer) in answers.iter().enumerate() {
+        let Intake::Accepted { receipt_id, job_id } = *answer else {
+            panic!("delivery {i}: {answer:?}");
+        };
+        let stored = store.webhook_receipt(receipt_id).await.unwrap().unwrap();
+        assert_eq!(stored.dedupe_key, keys[i]);
+        assert_eq!(stored.body, bodies[i].as_bytes());
+        let job = store.job(job_id).await.unwrap().unwrap();
+        assert_eq!(job.payload, json!({ "receipt_id": receipt_id }));
+    }
+    assert_eq!(store.job_counts().await.unwrap(), (300, 0, 0));
+}
+
+async fn a_compressed_body_reads_back_identical(store: &Store) {
+    let shop = "retail.myshopify.com";
+    let Intake::Accepted { receipt_id, .. } = store
+        .record_webhook(&receipt("ev-big", shop, EXAMPLE_ORDER), T0)
+        .await
+        .unwrap()
+    else {
+        panic!("accepted")
+    };
+    let stored = store.webhook_receipt(receipt_id).await.unwrap().unwrap();
+    assert_eq!(stored.body_encoding, BodyEncoding::Zstd);
+    assert!(
+        stored.stored_body_len * 3 < EXAMPLE_ORDER.len(),
+        "stored {} bytes for {}",
+        stored.stored_body_len,
+        EXAMPLE_ORDER.len()
+    );
+    assert_eq!(stored.body, EXAMPLE_ORDER.to_vec());
+    let listed = store.webhook_receipts(None, 10).await.unwrap();
+    assert_eq!(listed[0].body, EXAMPLE_ORDER.to_vec());
+    let of_shop = store.webhook_receipts_of_shop(shop).await.unwrap();
+    assert_eq!(of_shop[0].body, EXAMPLE_ORDER.to_vec());
+
+    // A body too small to gain from compression is kept as it is.
+    let Intake::Accepted { receipt_id, .. } = store
+        .record_webhook(&receipt("ev-small", shop, b"{}"), T0)
+        .await
+        .unwrap()
+    else {
+        panic!("accepted")
+    };
+    let small = store.webhook_receipt(receipt_id).await.unwrap().unwrap();
+    assert_eq!(small.body_encoding, BodyEncoding::Identity);
+    assert_eq!(small.body, b"{}".to_vec());
+
+    // Redaction replaces a compressed body with the plain marker.
+    let mut tx = store.begin().await.unwrap();
+    tx.redact_webhook_body(stored.id).await.unwrap();
+    tx.commit().await.unwrap();
+    let redacted = store.webhook_receipt(stored.id).await.unwrap().unwrap();
+    assert_eq!(redacted.body, REDACTED_BODY.to_vec());
+    assert_eq!(redacted.body_encoding, BodyEncoding::Identity);
+}
+
+async fn retention_drops_only_old_processed_bodies(store: &Store) {
+    let shop = "retail.myshopify.com";
+    let day = 24 * 3_600_000;
+    let mut ids = Vec::new();
+    for key in [
+        "old-processed",
+        "new-processed",
+        "old-received",
+        "old-failed",
+    ] {
+        let Intake::Accepted { receipt_id, .. } = store
+            .record_webhook(&receipt(key, shop, EXAMPLE_ORDER), T0)
+            .await
+            .unwrap()
+        else {
+            panic!("accepted")
+        };
+        ids.push(receipt_id);
+    }
+    let mut tx = store.begin().await.unwrap();
+    tx.mark_webhook_processed(ids[0], Some("gid://shopify/Order/1"), T0)
+        .await
+        .unwrap();
+    tx.mark_webhook_processed(ids[1], None, T0.plus_millis(10 * day))
+        .await
+        .unwrap();
+    tx.fail_webhook_receipt(ids[3], "broken", T0).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let cutoff = T0.plus_millis(day);
+    assert_eq!(
+        store
+            .drop_processed_webhook_bodies(cutoff, 100)
+            .await
+            .unwrap(),
+        1
+    );
+    let dropped = store.webhook_receipt(ids[0]).await.unwrap().unwrap();
+    assert_eq!(dropped.body_encoding, BodyEncoding::Dropped);
+    assert!(dropped.body.is_empty());
+    assert_eq!(
+        dropped.status,
+        ReceiptStatus::Processed,
+        "the receipt stays"
+    );
+    assert_eq!(
+        dropped.resource_gid.as_deref(),
+        Some("gid://shopify/Order/1")
+    );
+    for kept in &ids[1..] {
+        let r = store.webhook_receipt(*kept).await.unwrap().unwrap();
+        assert_eq!(
+            r.body,
+            EXAMPLE_ORDER.to_vec(),
+            "receipt {kept} keeps its body"
+        );
+    }
+    assert_eq!(
+        store
+            .drop_processed_webhook_bodies(cutoff, 100)
+            .await
+            .unwrap(),
+        0,
+        "nothing left to drop"
+    );
+    assert_eq!(store.webhook_receipt_counts().await.unwrap().processed, 2);
 }
