@@ -1,11 +1,12 @@
-//! Scenario `tracking`: tracking propagation. `--fulfillments` orders are pushed first (as in
-//! `push`, automated push on, full buckets), the queue is left to go idle, then each pushed
-//! source order is fulfilled with its own tracking number, one at a time at `--rate` per
-//! second (open loop), as its supplier would in Shopify's admin. Measured for each: from the
-//! simulator **starting to send** the source store's `fulfillments/create` webhook to the
-//! simulator **receiving** the destination store's `fulfillmentCreate` carrying that tracking
-//! number (both times from the simulator's journal, same clock). No latency is added in the
-//! simulator.
+//! Scenario `tracking`: tracking propagation. `--fulfillments` orders spread over `--sources`
+//! source stores are pushed first (as in `push`, automated push on), the queue is left to go
+//! idle and every bucket is refilled (as after an idle spell), then each pushed source order is
+//! fulfilled with its own tracking number, one at a time at `--rate` per second (open loop), as
+//! its supplier would in Shopify's admin. Measured for each: from the simulator **starting to
+//! send** the source store's `fulfillments/create` webhook to the simulator **receiving** the
+//! destination store's `fulfillmentCreate` carrying that tracking number (both times from the
+//! simulator's journal, one clock). No latency is added in the simulator. The defaults (80 at
+//! 20/s over 5 source stores) stay within the full buckets, so no call waits for the rate limit.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -21,20 +22,22 @@ use crate::measure::{self, Latencies};
 use crate::push::{journal_mark, place_orders, wait_pushed};
 use crate::report::Table;
 use crate::sql::Conn;
-use crate::world::{World, WorldOptions, API_KEY, DESTINATION};
+use crate::world::{World, WorldOptions, API_KEY, DESTINATION, THROTTLE};
 use crate::{Cli, Runtimes};
 
 /// Options of `tracking`.
 #[derive(Debug, clap::Args)]
 pub struct TrackingArgs {
-    /// Fulfillments (one per pushed order).
-    #[arg(long, default_value_t = 200)]
+    /// Fulfillments (one per pushed order). The default stays within the full buckets of the
+    /// destination store and the source stores, so that no call waits for the rate limit.
+    #[arg(long, default_value_t = 80)]
     pub fulfillments: usize,
     /// Fulfillments per second (open loop).
     #[arg(long, default_value_t = 20.0)]
     pub rate: f64,
-    /// Source stores the orders are spread across.
-    #[arg(long, default_value_t = 1)]
+    /// Source stores the orders are spread across (each fulfillment costs its source store's
+    /// bucket the points of one order read).
+    #[arg(long, default_value_t = 5)]
     pub sources: usize,
     /// ordersync's `worker_concurrency`.
     #[arg(long, default_value_t = 4)]
@@ -55,6 +58,7 @@ pub fn run(cli: &Cli, args: &TrackingArgs, rt: &Runtimes) -> Result<()> {
         ("p99_ms", 1),
         ("max_ms", 1),
         ("arrived", 0),
+        ("throttled", 0),
         ("errors", 0),
         ("server_cpu_s", 2),
         ("sim_cpu_s", 2),
@@ -153,6 +157,18 @@ fn measure_run(
     if targets.len() != n {
         bail!("{} source orders for {n} pushes", targets.len());
     }
+    // Buckets full, as after an idle spell (the pushes used the sources' points).
+    for shop in world
+        .sources
+        .iter()
+        .map(String::as_str)
+        .chain([DESTINATION])
+    {
+        world
+            .sim
+            .buckets()
+            .set_available(shop, API_KEY, THROTTLE, THROTTLE.maximum_available);
+    }
     let mark = journal_mark(&world.sim);
     let run_tag = format!("{}{index}", rand::random::<u16>());
     let cpu_before = measure::process_cpu();
@@ -222,19 +238,29 @@ fn measure_run(
         })
         .map(|c| (c.at, c.variables.to_string()))
         .collect();
-    let errors = world
-        .sim
-        .journal()
-        .calls(None, mark)
+    let calls = world.sim.journal().calls(None, mark);
+    print_calls(index, n, &calls);
+    let failed: Vec<String> = calls
         .iter()
-        .filter(|c| c.app.as_deref() == Some(API_KEY) && c.outcome != "ok")
-        .count()
-        + rt.client.block_on(dead_jobs(db))?;
+        .filter(|c| {
+            c.app.as_deref() == Some(API_KEY) && !matches!(c.outcome.as_str(), "ok" | "throttled")
+        })
+        .map(|c| format!("{} {:?}: {}", c.shop, c.root_fields, c.outcome))
+        .collect();
+    if !failed.is_empty() {
+        println!("run {}: failed calls: {failed:?}", index + 1);
+    }
+    let throttled = calls
+        .iter()
+        .filter(|c| c.app.as_deref() == Some(API_KEY) && c.outcome == "throttled")
+        .count();
+    let errors = failed.len() + rt.client.block_on(dead_jobs(db))?;
     let on_destination = tracking_on_destination(&world.sim);
     let mut latencies = Latencies::default();
     let mut arrived = 0usize;
     let mut problems = Vec::new();
-    for s in &shipments {
+    let mut slowest = Vec::new();
+    for (k, s) in shipments.iter().enumerate() {
         let copies = on_destination.get(&s.number).copied().unwrap_or(0);
         if copies == 1 {
             arrived += 1;
@@ -250,7 +276,9 @@ fn measure_run(
             .min();
         match (sent_at, created_at) {
             (Some(sent), Some(created)) => {
-                latencies.record((created - *sent).to_std().unwrap_or(Duration::ZERO))
+                let took = (created - *sent).to_std().unwrap_or(Duration::ZERO);
+                slowest.push((took, k));
+                latencies.record(took);
             }
             _ => problems.push(format!(
                 "{}: no webhook send time or no fulfillmentCreate in the journal",
@@ -258,6 +286,33 @@ fn measure_run(
             )),
         }
     }
+    slowest.sort_unstable_by(|a, b| b.cmp(a));
+    let slowest: Vec<String> = slowest
+        .iter()
+        .take(3)
+        .map(|(took, k)| format!("#{k} {} ms", took.as_millis()))
+        .collect();
+    println!("run {}: slowest: {}", index + 1, slowest.join(", "));
+    let mut deliveries: std::collections::BTreeMap<(&str, String), usize> = Default::default();
+    for a in world.sim.journal().attempts(None, mark) {
+        let store = if a.shop.eq_ignore_ascii_case(DESTINATION) {
+            "destination"
+        } else {
+            "source"
+        };
+        *deliveries.entry((store, a.topic.clone())).or_default() += 1;
+    }
+    let deliveries: Vec<String> = deliveries
+        .iter()
+        .map(|((store, topic), count)| {
+            format!("{store} {topic} {:.2}", *count as f64 / n.max(1) as f64)
+        })
+        .collect();
+    println!(
+        "run {}: webhook deliveries per fulfillment: {}",
+        index + 1,
+        deliveries.join(", ")
+    );
     println!(
         "run {}: {} fulfillments sent, {} tracking numbers arrived once on the destination",
         index + 1,
@@ -273,12 +328,41 @@ fn measure_run(
         latencies.quantile_ms(0.99),
         latencies.max_ms(),
         arrived as f64,
+        throttled as f64,
         errors as f64,
         cpu - sim_cpu,
         sim_cpu,
         pg_cpu,
     ];
     Ok((values, (!problems.is_empty()).then(|| problems.join(", "))))
+}
+
+/// The Admin API calls of the run per store (destination, sources together) and root field:
+/// how many, points, `THROTTLED` answers; per fulfillment.
+fn print_calls(index: usize, fulfillments: usize, calls: &[shopify_sim::journal::ApiCall]) {
+    let mut by: std::collections::BTreeMap<(&str, String), (u64, u64, u64, u32)> =
+        Default::default();
+    for c in calls.iter().filter(|c| c.app.as_deref() == Some(API_KEY)) {
+        let store = if c.shop.eq_ignore_ascii_case(DESTINATION) {
+            "destination"
+        } else {
+            "source"
+        };
+        let e = by.entry((store, c.root_fields.join("+"))).or_default();
+        e.0 += 1;
+        e.1 += u64::from(c.actual_cost.unwrap_or(0));
+        e.2 += u64::from(c.outcome == "throttled");
+        e.3 = e.3.max(c.requested_cost.unwrap_or(0));
+    }
+    let per = fulfillments.max(1) as f64;
+    for ((store, fields), (count, points, throttled, requested)) in by {
+        println!(
+            "run {}: {store} {fields}: {:.2} calls and {:.1} points per fulfillment (requested up to {requested}), {throttled} THROTTLED",
+            index + 1,
+            count as f64 / per,
+            points as f64 / per
+        );
+    }
 }
 
 /// How many times each tracking number is on the destination store's fulfillments.
