@@ -171,7 +171,17 @@ impl Database {
 /// ordersync's configuration for a run: a free loopback port, the database, the webhook
 /// secret, and `roles`.
 pub fn config(db: &Database, roles: &str, data_dir: &Path) -> Result<Config> {
-    let figment = Figment::from(Toml::string(DEFAULTS))
+    config_with(db, roles, data_dir, Vec::new())
+}
+
+/// [`config`] with more settings on top (`app_url`, `shopify_base_url`, worker settings, ...).
+pub fn config_with(
+    db: &Database,
+    roles: &str,
+    data_dir: &Path,
+    extra: Vec<(&'static str, serde_json::Value)>,
+) -> Result<Config> {
+    let mut figment = Figment::from(Toml::string(DEFAULTS))
         .merge(Serialized::default("listen", "127.0.0.1:0"))
         .merge(Serialized::default(
             "data_dir",
@@ -182,6 +192,9 @@ pub fn config(db: &Database, roles: &str, data_dir: &Path) -> Result<Config> {
         .merge(Serialized::default("shopify_api_secret", SECRET))
         .merge(Serialized::default("roles", roles))
         .merge(Serialized::default("log_level", "warn"));
+    for (key, value) in extra {
+        figment = figment.merge(Serialized::default(key, value));
+    }
     Config::from_figment(figment).map_err(|e| anyhow::anyhow!("bad configuration: {e}"))
 }
 
@@ -200,6 +213,19 @@ impl Running {
         let server = Server::bind(config)
             .await
             .context("ordersync did not start")?;
+        Self::serve(server)
+    }
+
+    /// Starts serving on `listener` (bound beforehand, so that its address could go into the
+    /// configuration as `app_url`), on the current runtime.
+    pub async fn start_on(config: Config, listener: tokio::net::TcpListener) -> Result<Self> {
+        let server = Server::on_listener(config, listener)
+            .await
+            .context("ordersync did not start")?;
+        Self::serve(server)
+    }
+
+    fn serve(server: Server) -> Result<Self> {
         let addr = server.local_addr()?;
         let shutdown = Shutdown::new();
         let run = server.run(shutdown.clone());

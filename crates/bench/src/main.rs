@@ -12,9 +12,12 @@ mod idle;
 mod ingest;
 mod load;
 mod measure;
+mod push;
 mod report;
 mod scale;
 mod sql;
+mod tracking;
+mod world;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +69,10 @@ pub enum Scenario {
     Scale(scale::ScaleArgs),
     /// Resident memory of an idle ordersync.
     Idle(idle::IdleArgs),
+    /// Automated pushes to source stores under Shopify's rate limit (shopify-sim in-process).
+    Push(push::PushArgs),
+    /// Tracking propagation: a source store's shipment to the destination's fulfillment.
+    Tracking(tracking::TrackingArgs),
 }
 
 fn runtime(name: &'static str, threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
@@ -102,6 +109,8 @@ fn main() -> ExitCode {
         Scenario::Ingest(args) => ingest::run(&cli, args, &runtimes),
         Scenario::Scale(args) => scale::run(&cli, args, &runtimes),
         Scenario::Idle(args) => idle::run(&cli, args, &runtimes),
+        Scenario::Push(args) => push::run(&cli, args, &runtimes),
+        Scenario::Tracking(args) => tracking::run(&cli, args, &runtimes),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

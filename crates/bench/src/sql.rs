@@ -100,6 +100,14 @@ impl Conn {
         Ok(matching)
     }
 
+    /// The first column of every row of `sql` (no parameters), as integers.
+    pub async fn integers(&mut self, sql: &str) -> Result<Vec<i64>> {
+        Ok(match self {
+            Conn::Sqlite(c) => sqlx::query_scalar(sql).fetch_all(c).await?,
+            Conn::Postgres(c) => sqlx::query_scalar(sql).fetch_all(c).await?,
+        })
+    }
+
     /// Bytes the database takes on disk (SQLite: pages in use after a WAL checkpoint;
     /// PostgreSQL: `pg_database_size`).
     pub async fn database_bytes(&mut self) -> Result<i64> {

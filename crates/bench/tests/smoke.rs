@@ -1,7 +1,8 @@
 //! Runs every scenario of `ordersync-bench` tiny, on SQLite and (when
 //! `ORDERSYNC_TEST_POSTGRES_URL` names a server) on PostgreSQL, so the tool keeps working. Checks
 //! what the tool reports about correctness (every acknowledged webhook stored and queued, every
-//! generated order stored, pages answered), never how fast anything was.
+//! generated order stored, pages answered, every order pushed exactly once, every tracking number
+//! brought back), never how fast anything was.
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
@@ -145,6 +146,66 @@ fn idle_reports_memory() {
     for backend in backends() {
         let out = with(&backend, &["idle", "--runs", "1", "--duration", "0.2"]);
         assert!(median(&out, "idle_rss_mib") > 0.0, "{out}");
+    }
+}
+
+/// The numbers of the `run N:` check line that mentions `marker`.
+fn check_numbers(stdout: &str, marker: &str) -> Vec<u64> {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("run ") && l.contains(marker))
+        .unwrap_or_else(|| panic!("no check line with {marker:?} in:\n{stdout}"));
+    line.split_whitespace()
+        .filter_map(|w| w.trim_end_matches([',', ':']).parse().ok())
+        .collect()
+}
+
+#[test]
+fn push_pushes_every_order_exactly_once_on_every_source_store() {
+    for backend in backends() {
+        let out = with(
+            &backend,
+            &["push", "--runs", "1", "--orders", "6", "--sources", "3"],
+        );
+        // "run 1: 18 orders placed, 18 pushed, 18 push_created entries for 18 pushes, 18 source
+        // orders with 18 distinct ordersync tags, 18 orderCreate answered ok"
+        let numbers = check_numbers(&out, "orders placed");
+        assert_eq!(numbers.len(), 8, "{out}");
+        assert_eq!(numbers[0], 1, "{out}");
+        for n in &numbers[1..] {
+            assert_eq!(*n, 18, "{out}");
+        }
+        assert_eq!(median(&out, "errors"), 0.0, "{out}");
+        assert!(median(&out, "points/push") > 0.0, "{out}");
+        assert!(median(&out, "store_min/s") > 0.0, "no store starved: {out}");
+        assert!(!out.contains("CHECK FAILED"), "{out}");
+    }
+}
+
+#[test]
+fn tracking_brings_every_tracking_number_to_the_destination_once() {
+    for backend in backends() {
+        let out = with(
+            &backend,
+            &[
+                "tracking",
+                "--runs",
+                "1",
+                "--fulfillments",
+                "5",
+                "--rate",
+                "20",
+            ],
+        );
+        // "run 1: 5 fulfillments sent, 5 tracking numbers arrived once on the destination"
+        assert_eq!(
+            check_numbers(&out, "fulfillments sent"),
+            vec![1, 5, 5],
+            "{out}"
+        );
+        assert_eq!(median(&out, "arrived"), 5.0, "{out}");
+        assert_eq!(median(&out, "errors"), 0.0, "{out}");
+        assert!(!out.contains("CHECK FAILED"), "{out}");
     }
 }
 

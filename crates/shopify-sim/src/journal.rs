@@ -46,12 +46,19 @@ pub struct ApiCall {
 pub struct WebhookAttempt {
     /// Sequence number.
     pub seq: u64,
-    /// When it was sent.
+    /// When it was sent (its POST started; for a `dropped` one, when it was dropped).
     pub at: DateTime<Utc>,
+    /// Time the endpoint took to answer (0 when it was not sent).
+    #[serde(default)]
+    pub duration_ms: u64,
     /// The shop.
     pub shop: String,
     /// The app.
     pub app: String,
+    /// The numeric id of what the event is about (the order of `orders/*`, the fulfillment of
+    /// `fulfillments/*`, ...), when it has one.
+    #[serde(default)]
+    pub resource_id: Option<u64>,
     /// Topic, e.g. `orders/create`.
     pub topic: String,
     /// Endpoint.

@@ -11,8 +11,7 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context as _};
-use reqwest::redirect::Policy;
+use anyhow::{anyhow, bail};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use shopify_sim::merchant::{
@@ -20,8 +19,9 @@ use shopify_sim::merchant::{
     NewProduct, NewVariant, OrderLine, Payment, PlaceOrder,
 };
 use shopify_sim::state::{MailingAddress, TrackingInfo};
-use shopify_sim::{oauth, Sim};
+use shopify_sim::Sim;
 
+use super::driver::Driver;
 use super::API_KEY;
 
 /// The destination store (the retailer).
@@ -62,19 +62,34 @@ pub const SYNCED: usize = 6;
 #[derive(Debug)]
 pub struct Demo {
     sim: Sim,
-    app_url: String,
-    http: reqwest::Client,
+    driver: Driver,
 }
 
 impl Demo {
     /// A demo builder.
     pub fn new(sim: Sim, app_url: String) -> Demo {
-        let http = reqwest::Client::builder()
-            .redirect(Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap_or_default();
-        Demo { sim, app_url, http }
+        Demo {
+            driver: Driver::new(sim.clone(), app_url, API_KEY),
+            sim,
+        }
+    }
+
+    async fn install(&self, shop: &str, role: &str) -> anyhow::Result<()> {
+        self.driver.install(shop, role).await
+    }
+
+    async fn connect(&self, dest: &str, source: &str) -> anyhow::Result<()> {
+        self.driver.connect(dest, source).await
+    }
+
+    async fn expect(
+        &self,
+        shop: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        self.driver.expect(shop, method, path, body).await
     }
 
     /// Stores, catalogues, installs, connections, the add-on, then the orders.
@@ -87,8 +102,10 @@ impl Demo {
         for source in SOURCES {
             self.connect(DESTINATION, source).await?;
         }
-        self.wait_synced(DESTINATION, SYNCED).await?;
-        self.addon_on(DESTINATION).await?;
+        self.driver
+            .wait_synced(DESTINATION, SYNCED, Duration::from_secs(60))
+            .await?;
+        self.driver.addon_on(DESTINATION).await?;
         self.orders().await?;
         tracing::info!("sandbox demo ready");
         Ok(())
@@ -142,159 +159,6 @@ impl Demo {
             }
             Ok(())
         })
-    }
-
-    // --- ordersync, as the merchant's browser and Shopify's admin call it ---------------------
-
-    fn session_token(&self, shop: &str) -> anyhow::Result<String> {
-        self.sim
-            .read(|w| oauth::mint_session_token(w, shop, API_KEY, 1))
-            .ok_or_else(|| anyhow!("cannot mint a session token for {shop}"))
-    }
-
-    async fn api(
-        &self,
-        shop: &str,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<(u16, Value)> {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.app_url))
-            .bearer_auth(self.session_token(shop)?);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("{method} {path} as {shop}"))?;
-        let status = response.status().as_u16();
-        let text = response.text().await?;
-        Ok((
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        ))
-    }
-
-    async fn expect(
-        &self,
-        shop: &str,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let (status, answer) = self.api(shop, method.clone(), path, body).await?;
-        if !(200..300).contains(&status) {
-            bail!("{method} {path} as {shop} answered {status}: {answer}");
-        }
-        Ok(answer)
-    }
-
-    /// Follows one redirect step by hand; answers the status and the `Location`.
-    async fn step(&self, url: &str) -> anyhow::Result<(u16, Option<String>)> {
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .with_context(|| url.to_owned())?;
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned);
-        if !response.status().is_redirection() {
-            let body = response.text().await.unwrap_or_default();
-            bail!("{url} answered {status} instead of a redirect: {body}");
-        }
-        Ok((status, location))
-    }
-
-    /// The OAuth install: ordersync's `/auth` → the simulator's authorize page (approved) →
-    /// ordersync's `/auth/callback`; then the store's role.
-    async fn install(&self, shop: &str, role: &str) -> anyhow::Result<()> {
-        let (_, authorize) = self
-            .step(&format!("{}/auth?shop={shop}", self.app_url))
-            .await?;
-        let authorize = authorize.ok_or_else(|| anyhow!("/auth for {shop}: no redirect"))?;
-        let (_, callback) = self.step(&authorize).await?;
-        let callback = callback.ok_or_else(|| anyhow!("authorize for {shop}: no redirect"))?;
-        self.step(&callback).await?;
-        self.expect(
-            shop,
-            reqwest::Method::PUT,
-            "/api/store/role",
-            Some(json!({ "role": role })),
-        )
-        .await?;
-        tracing::info!(shop, role, "sandbox store installed");
-        Ok(())
-    }
-
-    async fn connect(&self, dest: &str, source: &str) -> anyhow::Result<()> {
-        let key = self
-            .expect(source, reqwest::Method::GET, "/api/connection-key", None)
-            .await?;
-        self.expect(
-            dest,
-            reqwest::Method::POST,
-            "/api/connections",
-            Some(json!({ "key": key["connection_key"] })),
-        )
-        .await?;
-        Ok(())
-    }
-
-    async fn wait_synced(&self, dest: &str, expected: usize) -> anyhow::Result<()> {
-        let mut last = Value::Null;
-        for _ in 0..1200 {
-            let body = self
-                .expect(dest, reqwest::Method::GET, "/api/synced-products", None)
-                .await?;
-            if body["rematch_pending"] == false && body["synced_total"] == expected {
-                return Ok(());
-            }
-            last = body;
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!("{dest} never had {expected} synced products: {last}")
-    }
-
-    /// Switches the Order add-on on and approves the charge on the simulator's page.
-    async fn addon_on(&self, dest: &str) -> anyhow::Result<()> {
-        let waiting = self
-            .expect(dest, reqwest::Method::POST, "/api/addon", None)
-            .await?;
-        let confirmation = waiting["confirmation_url"]
-            .as_str()
-            .ok_or_else(|| anyhow!("no confirmation_url: {waiting}"))?
-            .to_owned();
-        let approved = self
-            .http
-            .post(&confirmation)
-            .form(&[("decision", "approve")])
-            .send()
-            .await?;
-        let back = approved
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .ok_or_else(|| anyhow!("approving the charge did not send the merchant back"))?
-            .to_owned();
-        self.http.get(&back).send().await?;
-        for _ in 0..600 {
-            let state = self
-                .expect(dest, reqwest::Method::GET, "/api/addon", None)
-                .await?;
-            if state["state"] == "active" {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!("the Order add-on of {dest} never became active")
     }
 
     // --- the orders ---------------------------------------------------------------------------

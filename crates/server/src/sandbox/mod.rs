@@ -9,6 +9,7 @@
 //! | [`decide`] | whether `serve` starts the sandbox (no real configuration, not switched off) |
 //! | [`Sandbox::start`] | the simulator, the server and the demo, answering the [`Links`] |
 //! | [`demo`] | the demo's stores, catalogues and orders |
+//! | [`driver`] | a merchant's clicks in ordersync over HTTP (install, connect, add-on, ...), for the demo and the benchmarks |
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -22,7 +23,6 @@ use axum::Router;
 use figment::providers::Serialized;
 use figment::Figment;
 use serde::Deserialize;
-use shopify_sim::state::App;
 use shopify_sim::{oauth, RunningSim, Sim, SimConfig, SimServer};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -32,6 +32,7 @@ use crate::config::{Config, SandboxSetting};
 use crate::shutdown::Shutdown;
 
 pub mod demo;
+pub mod driver;
 
 /// The sandbox app's API key, as registered in the simulator.
 pub const API_KEY: &str = "ordersync-sandbox";
@@ -145,22 +146,7 @@ impl Sandbox {
         let secret = random_secret();
 
         let sim = Sim::new(SimConfig::fast());
-        sim.mutate(|w| {
-            w.apps.insert(
-                API_KEY.into(),
-                App {
-                    api_key: API_KEY.into(),
-                    secret: secret.clone(),
-                    scopes: crate::auth::SCOPES
-                        .iter()
-                        .map(|s| (*s).to_owned())
-                        .collect(),
-                    redirect_urls: vec![format!("{app_url}/auth/callback")],
-                    title: "ordersync (sandbox)".into(),
-                    compliance_url: None,
-                },
-            );
-        });
+        driver::register_app(&sim, API_KEY, &secret, &app_url, "ordersync (sandbox)");
         // The approval page is the merchant's click; the sandbox installs its own three stores.
         sim.oauth().set_auto_approve(true);
         let running_sim = SimServer::start(sim.clone(), SocketAddr::new(host, 0))

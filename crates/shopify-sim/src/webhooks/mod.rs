@@ -46,6 +46,9 @@ pub struct Delivery {
     pub event_id: String,
     /// When the event happened (`X-Shopify-Triggered-At`).
     pub triggered_at: DateTime<Utc>,
+    /// The numeric id of the resource the event is about (the order, the fulfillment, ...),
+    /// when it has one; for the journal.
+    pub resource_id: Option<u64>,
 }
 
 impl Delivery {
@@ -140,6 +143,7 @@ pub fn deliveries_for(world: &World, events: &[PendingEvent]) -> Vec<Delivery> {
                     webhook_id: uuid::Uuid::new_v4().to_string(),
                     event_id: event_id.clone(),
                     triggered_at: event.at,
+                    resource_id: event.resource_id,
                 });
             }
         }

@@ -138,7 +138,7 @@ async fn run(shared: Arc<Shared>, mut job: Job) {
         let d = &job.delivery;
         let faults = job.sim.faults().fire(&d.shop, &[d.topic.header()], true);
         if faults.contains(&FaultKind::Drop) {
-            record(&job, 1, 0, "dropped");
+            record(&job, 1, 0, "dropped", None);
             finish(&shared);
             return;
         }
@@ -177,8 +177,11 @@ async fn run(shared: Arc<Shared>, mut job: Job) {
     }
     let tries = shared.retry_delays.len() + 1;
     for attempt in 1..=tries {
+        let sent = Utc::now();
+        let started = std::time::Instant::now();
         let (status, outcome) = post(&shared, &job).await;
-        record(&job, attempt as u32, status, outcome);
+        let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        record(&job, attempt as u32, status, outcome, Some((sent, took)));
         if attempt == 1 {
             release_held(&shared, &job.delivery.shop);
         }
@@ -228,11 +231,22 @@ async fn post(shared: &Shared, job: &Job) -> (u16, &'static str) {
     }
 }
 
-fn record(job: &Job, attempt: u32, http_status: u16, outcome: &str) {
+/// Journals one attempt; `sent` is when its POST started and how long the answer took (none
+/// for a delivery that was not sent).
+fn record(
+    job: &Job,
+    attempt: u32,
+    http_status: u16,
+    outcome: &str,
+    sent: Option<(chrono::DateTime<Utc>, u64)>,
+) {
     let d = &job.delivery;
+    let (at, duration_ms) = sent.unwrap_or_else(|| (Utc::now(), 0));
     job.sim.journal().record_attempt(WebhookAttempt {
         seq: 0,
-        at: Utc::now(),
+        at,
+        duration_ms,
+        resource_id: d.resource_id,
         shop: d.shop.clone(),
         app: d.app.clone(),
         topic: d.topic.header().to_owned(),
