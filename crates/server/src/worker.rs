@@ -1,13 +1,15 @@
 //! The job worker: claims due jobs from the store's queue with a lease, runs the handler for
 //! each job's kind, and records the outcome: a handler completes its job in its own transaction;
 //! a retryable failure goes back to the queue with the store's [`RetryPolicy`]; a final one is
-//! dead at once. Webhook jobs of one claim run in arrival order; other jobs (`register_webhooks`,
-//! `rematch`, `push`, `sync_fulfillments`, `reconcile_pushes`, `reconcile_orders`,
-//! `cancel_source_order`) run side by side. It wakes as soon as this process enqueues a job (a [`Notify`]) and polls for
-//! jobs other processes enqueued. Each job runs in its own task, so a panicking or hanging job
-//! (bounded by the lease) fails that job only, never the worker. A `reconcile_orders` run can
-//! take long (it reads many pages, extending its lease as it goes): it runs beside the claims,
-//! taking one of the concurrency's slots, so the other jobs keep flowing meanwhile.
+//! dead at once. Webhook jobs run one after another in the order they were claimed; other jobs
+//! (`register_webhooks`, `rematch`, `push`, `sync_fulfillments`, `reconcile_pushes`,
+//! `reconcile_orders`, `cancel_source_order`) run side by side. [`Worker::run`] keeps
+//! `concurrency` slots busy: a slot is claimed again as soon as its job ends, so a slow job (a
+//! `reconcile_orders` run reading many pages, extending its lease as it goes; a push waiting for
+//! Shopify's points) never holds the others up. It wakes as soon as this process enqueues a job
+//! (a [`Notify`]) and polls for jobs other processes enqueued. Each job runs in its own task, so
+//! a panicking or hanging job (bounded by the lease) fails that job only, never the worker.
+//! [`Worker::run_once`] and [`Worker::drain`] claim and run one batch at a time, for tests.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use ordersync_store::webhooks::WEBHOOK_JOB_KIND;
 
 use crate::auth::{AuthService, REGISTER_WEBHOOKS_JOB_KIND};
 use ordersync_store::{Store, StoreError, UnixMillis};
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::config::WorkerConfig;
@@ -134,18 +136,73 @@ impl Worker {
         }
     }
 
-    /// Runs until `shutdown`: jobs as they come, sleeping between polls.
+    /// Runs until `shutdown`: jobs as they come. Each of the `concurrency` slots is claimed
+    /// again as soon as its job ends (a slow job never holds up the others); webhook jobs run
+    /// one after another in claim order on one lane, the others side by side. Sleeps until this
+    /// process enqueues a job, a poll interval passes, or (when every slot is busy) a slot
+    /// frees. On shutdown it stops claiming and waits for the running jobs.
     pub async fn run(self, shutdown: Shutdown) {
         tracing::info!(owner = %self.owner, concurrency = self.config.concurrency, "worker started");
-        while !shutdown.is_triggered() {
-            let ran = match self.run_once().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(error = %e, "worker could not claim jobs");
-                    0
+        let concurrency = usize::try_from(self.config.concurrency.max(1)).unwrap_or(1);
+        let slots = Arc::new(Semaphore::new(concurrency));
+        let freed = Arc::new(Notify::new());
+        let (lane, mut deliveries) = mpsc::unbounded_channel::<(Job, OwnedSemaphorePermit)>();
+        let webhooks = {
+            let this = self.clone();
+            let freed = Arc::clone(&freed);
+            tokio::spawn(async move {
+                while let Some((job, slot)) = deliveries.recv().await {
+                    this.run_job(job).await;
+                    drop(slot);
+                    freed.notify_one();
                 }
-            };
-            if ran == 0 {
+            })
+        };
+        while !shutdown.is_triggered() {
+            let free = slots.available_permits();
+            let mut claimed = 0;
+            if free > 0 {
+                let want = u32::try_from(free).unwrap_or(u32::MAX);
+                match self
+                    .store
+                    .claim_jobs(&self.owner, want, self.config.lease, UnixMillis::now())
+                    .await
+                {
+                    Ok(jobs) => {
+                        claimed = jobs.len();
+                        for job in jobs {
+                            let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                                // Cannot happen: no more jobs are claimed than slots are free.
+                                break;
+                            };
+                            if job.kind == WEBHOOK_JOB_KIND {
+                                if let Err(mpsc::error::SendError((job, _))) =
+                                    lane.send((job, slot))
+                                {
+                                    tracing::error!(job_id = job.id, "webhook lane closed; the job's lease will expire and it runs again");
+                                }
+                            } else {
+                                let this = self.clone();
+                                let freed = Arc::clone(&freed);
+                                tokio::spawn(async move {
+                                    this.run_job(job).await;
+                                    drop(slot);
+                                    freed.notify_one();
+                                });
+                            }
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "worker could not claim jobs"),
+                }
+            }
+            if slots.available_permits() == 0 {
+                // Every slot is busy: claim again as soon as one frees.
+                tokio::select! {
+                    () = freed.notified() => {}
+                    () = shutdown.wait() => {}
+                }
+            } else if claimed < free {
+                // Nothing more is due now.
                 tokio::select! {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(self.config.poll_interval) => {}
@@ -153,6 +210,11 @@ impl Worker {
                 }
             }
         }
+        drop(lane);
+        let _ = slots
+            .acquire_many(u32::try_from(concurrency).unwrap_or(u32::MAX))
+            .await;
+        let _ = webhooks.await;
         tracing::info!(owner = %self.owner, "worker stopped");
     }
 
