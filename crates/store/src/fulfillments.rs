@@ -273,6 +273,18 @@ const SELECT: &str = "SELECT id, push_id, source_fulfillment_gid, source_name, s
     created_at, updated_at FROM push_fulfillments";
 
 impl Tx {
+    /// Records that a recheck queued the push's read-back at `at`.
+    pub async fn mark_push_rechecked(&mut self, push_id: i64, at: UnixMillis) -> Result<()> {
+        with_tx!(self, |c| {
+            sqlx::query("UPDATE pushes SET rechecked_at = $1 WHERE id = $2")
+                .bind(at.0)
+                .bind(push_id)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// The shipments of a push, oldest first, read inside this transaction.
     pub async fn push_fulfillments(&mut self, push_id: i64) -> Result<Vec<PushFulfillment>> {
         let sql = format!("{SELECT} WHERE push_id = $1 ORDER BY id");
@@ -431,6 +443,21 @@ impl Tx {
     }
 }
 
+/// Where push reconciliation stands on a source store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceCursor {
+    /// The newest Shopify `updated_at` of its `ordersync` orders listed so far.
+    pub at: UnixMillis,
+    /// The last run stopped at its page limit: the next goes on from `at` itself.
+    pub cut: bool,
+}
+
+/// When a push was last looked at by push reconciliation: read back, or queued by a recheck,
+/// whichever is later (its last change when neither).
+const LAST_LOOK: &str = "CASE WHEN p.rechecked_at IS NOT NULL \
+     AND p.rechecked_at > COALESCE(p.checked_at, p.updated_at) \
+     THEN p.rechecked_at ELSE COALESCE(p.checked_at, p.updated_at) END";
+
 /// A live push whose source order is among those a source store listed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceOrderPush {
@@ -505,18 +532,23 @@ impl Store {
     }
 
     /// The source stores that hold source orders of `destination_shop_id`'s live pushes
-    /// (Pushed, Partially fulfilled or Fulfilled), each with when the oldest of those pushes was
-    /// made: what push reconciliation reads, and from when on a source store's first run.
+    /// (Pushed, Partially fulfilled or Fulfilled), each with when the oldest live push of that
+    /// store (from any destination: its cursor serves them all) was made: what push
+    /// reconciliation reads, and from when on a source store's first run.
     pub async fn sources_to_reconcile(
         &self,
         destination_shop_id: i64,
     ) -> Result<Vec<(i64, UnixMillis)>> {
         let rows: Vec<(i64, i64)> = with_pool!(self, |c| {
             sqlx::query_as(
-                "SELECT p.source_shop_id, MIN(p.created_at) FROM pushes p \
-                 JOIN destination_orders o ON o.id = p.order_id \
-                 WHERE o.shop_id = $1 AND p.status IN ('pushed', 'partially_fulfilled', 'fulfilled') \
-                 AND p.source_order_gid IS NOT NULL GROUP BY p.source_shop_id ORDER BY p.source_shop_id",
+                "SELECT q.source_shop_id, MIN(q.created_at) FROM pushes q \
+                 WHERE q.status IN ('pushed', 'partially_fulfilled', 'fulfilled') \
+                 AND q.source_order_gid IS NOT NULL AND q.source_shop_id IN ( \
+                   SELECT p.source_shop_id FROM pushes p \
+                   JOIN destination_orders o ON o.id = p.order_id \
+                   WHERE o.shop_id = $1 AND p.status IN ('pushed', 'partially_fulfilled', 'fulfilled') \
+                   AND p.source_order_gid IS NOT NULL) \
+                 GROUP BY q.source_shop_id ORDER BY q.source_shop_id",
             )
             .bind(destination_shop_id)
             .fetch_all(c)
@@ -573,9 +605,10 @@ impl Store {
     }
 
     /// Up to `limit` pushes of `destination_shop_id` still open (Pushed or Partially fulfilled,
-    /// or Fulfilled since `fulfilled_since`: tracking may still change) whose source order was
-    /// not read back since `checked_before` (the longest ago first): the few a push
-    /// reconciliation run re-reads whatever their `updated_at`.
+    /// or Fulfilled since `fulfilled_since`: tracking may still change), on a source store still
+    /// installed, whose source order was neither read back nor queued by a recheck since
+    /// `checked_before` (the longest ago first): the few a push reconciliation run re-reads
+    /// whatever their `updated_at`. Mark them with [`Tx::mark_push_rechecked`].
     pub async fn pushes_to_recheck(
         &self,
         destination_shop_id: i64,
@@ -583,21 +616,23 @@ impl Store {
         fulfilled_since: UnixMillis,
         limit: u32,
     ) -> Result<Vec<PushRecord>> {
-        let keys: Vec<(String,)> = with_pool!(self, |c| {
-            sqlx::query_as(
-                "SELECT p.push_key FROM pushes p JOIN destination_orders o ON o.id = p.order_id \
-                 WHERE o.shop_id = $1 AND p.source_order_gid IS NOT NULL \
+        let sql = format!(
+            "SELECT p.push_key FROM pushes p JOIN destination_orders o ON o.id = p.order_id \
+                 JOIN shops s ON s.id = p.source_shop_id \
+                 WHERE o.shop_id = $1 AND s.installed AND p.source_order_gid IS NOT NULL \
                  AND (p.status IN ('pushed', 'partially_fulfilled') \
                       OR (p.status = 'fulfilled' AND p.updated_at >= $3)) \
-                 AND COALESCE(p.checked_at, p.updated_at) < $2 \
-                 ORDER BY COALESCE(p.checked_at, p.updated_at), p.id LIMIT $4",
-            )
-            .bind(destination_shop_id)
-            .bind(checked_before.0)
-            .bind(fulfilled_since.0)
-            .bind(i64::from(limit))
-            .fetch_all(c)
-            .await?
+                 AND {LAST_LOOK} < $2 \
+                 ORDER BY {LAST_LOOK}, p.id LIMIT $4"
+        );
+        let keys: Vec<(String,)> = with_pool!(self, |c| {
+            sqlx::query_as(&sql)
+                .bind(destination_shop_id)
+                .bind(checked_before.0)
+                .bind(fulfilled_since.0)
+                .bind(i64::from(limit))
+                .fetch_all(c)
+                .await?
         });
         let mut out = Vec::with_capacity(keys.len());
         for (key,) in keys {
@@ -630,34 +665,44 @@ impl Store {
         Ok(())
     }
 
-    /// The newest Shopify `updated_at` of the source store's ordersync-tagged orders that push
-    /// reconciliation has read, if it ran.
-    pub async fn source_reconcile_cursor(&self, source_shop_id: i64) -> Result<Option<UnixMillis>> {
-        let row: Option<(i64,)> = with_pool!(self, |c| {
-            sqlx::query_as("SELECT cursor_at FROM source_reconcile_cursors WHERE shop_id = $1")
+    /// The push reconciliation cursor of a source store, if a run listed it.
+    pub async fn source_reconcile_cursor(
+        &self,
+        source_shop_id: i64,
+    ) -> Result<Option<SourceCursor>> {
+        let row: Option<(i64, bool)> = with_pool!(self, |c| {
+            sqlx::query_as("SELECT cursor_at, cut FROM source_reconcile_cursors WHERE shop_id = $1")
                 .bind(source_shop_id)
                 .fetch_optional(c)
                 .await?
         });
-        Ok(row.map(|(t,)| UnixMillis(t)))
+        Ok(row.map(|(t, cut)| SourceCursor {
+            at: UnixMillis(t),
+            cut,
+        }))
     }
 
-    /// Moves the source store's push reconciliation cursor to `cursor_at` if that is later than
-    /// the stored one (never backwards); creates it when missing.
+    /// Records a listed page of the source store: the cursor moves to `cursor_at` if that is
+    /// later than the stored one (never backwards; created when missing), and `cut` says
+    /// whether the listing stopped before its last page.
     pub async fn advance_source_reconcile_cursor(
         &self,
         source_shop_id: i64,
         cursor_at: UnixMillis,
+        cut: bool,
         now: UnixMillis,
     ) -> Result<()> {
         with_pool!(self, |c| {
             sqlx::query(
-                "INSERT INTO source_reconcile_cursors (shop_id, cursor_at, updated_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (shop_id) DO UPDATE SET cursor_at = excluded.cursor_at, updated_at = excluded.updated_at \
-                 WHERE source_reconcile_cursors.cursor_at < excluded.cursor_at",
+                "INSERT INTO source_reconcile_cursors (shop_id, cursor_at, cut, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (shop_id) DO UPDATE SET \
+                 cursor_at = CASE WHEN excluded.cursor_at > source_reconcile_cursors.cursor_at \
+                   THEN excluded.cursor_at ELSE source_reconcile_cursors.cursor_at END, \
+                 cut = excluded.cut, updated_at = excluded.updated_at",
             )
             .bind(source_shop_id)
             .bind(cursor_at.0)
+            .bind(cut)
             .bind(now.0)
             .execute(c)
             .await?;

@@ -295,6 +295,9 @@ pub async fn run_reconcile(
         .await?;
     let mut tx = store.begin().await?;
     for push in &recheck {
+        // Stamped whatever the read-back then does, so a push whose read-back keeps failing
+        // goes to the back of the line instead of holding its front.
+        tx.mark_push_rechecked(push.id, now).await?;
         if tx
             .enqueue(&sync_fulfillments_job(destination.id, push, now), now)
             .await?
@@ -321,14 +324,17 @@ async fn reconcile_source(
     job: &Job,
     owner: &str,
 ) -> Result<(usize, usize), SyncError> {
-    let cursor = store
-        .source_reconcile_cursor(source.id)
-        .await?
-        .unwrap_or(oldest_push);
-    let query = format!(
-        "tag:ordersync {}",
-        updated_since_query(cursor.plus_millis(-millis(config.overlap)))
-    );
+    // A run that stopped at its page limit goes on from its cursor; otherwise a run starts the
+    // overlap before it (Shopify's search is not exact), or at the oldest live push.
+    let (cursor, from) = match store.source_reconcile_cursor(source.id).await? {
+        Some(c) if c.cut => (c.at, c.at),
+        Some(c) => (c.at, c.at.plus_millis(-millis(config.overlap))),
+        None => (
+            oldest_push,
+            oldest_push.plus_millis(-millis(config.overlap)),
+        ),
+    };
+    let query = format!("tag:ordersync {}", updated_since_query(from));
     let api = crate::service::shop_api::shop_api(auth, source, UnixMillis::now())
         .await
         .map_err(|e| SyncError::Token {
@@ -382,7 +388,7 @@ async fn reconcile_source(
             newest = newest.max(read_at);
         }
         store
-            .advance_source_reconcile_cursor(source.id, newest, UnixMillis::now())
+            .advance_source_reconcile_cursor(source.id, newest, !last, UnixMillis::now())
             .await?;
         store
             .extend_lease(job.id, owner, lease, UnixMillis::now())
@@ -395,8 +401,9 @@ async fn reconcile_source(
     Ok((listed, changed))
 }
 
-/// How far ordersync's clock may be behind Shopify's for a read-back to count as later than a
-/// change made in the same second as the `updated_at` it saw.
+/// How far ordersync's clock may be ahead of Shopify's: a read-back counts as later than a
+/// change made in the same second as the `updated_at` it saw only when it was made this much
+/// more than a second after that second began (by ordersync's clock).
 const CLOCK_MARGIN_MILLIS: i64 = 5_000;
 
 /// Whether a push's last read-back (which saw `updated_at` `seen`, at `checked_at`) already saw

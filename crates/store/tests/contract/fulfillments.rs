@@ -3,8 +3,8 @@
 use ordersync_core::{OrderListStatus, PushEvent, PushStatus};
 use ordersync_store::events::NewEvent;
 use ordersync_store::fulfillments::{
-    Recorded, ShipmentOutcome, ShipmentState, ShippedLine, SourceShipment, SourceShipmentStatus,
-    Tracking,
+    Recorded, ShipmentOutcome, ShipmentState, ShippedLine, SourceCursor, SourceShipment,
+    SourceShipmentStatus, Tracking,
 };
 use ordersync_store::pushes::{PushChange, PushRecord};
 use ordersync_store::{Store, UnixMillis};
@@ -356,6 +356,24 @@ async fn pushes_are_found_by_source_order_and_by_what_reconciliation_lists(store
         vec![second.id]
     );
     assert!(recheck(T0, T0, 10).await.is_empty());
+    // A recheck stamps what it queued: it goes behind the others even if its read-back fails.
+    let mut tx = store.begin().await.unwrap();
+    tx.mark_push_rechecked(second.id, UnixMillis(T0.0 + 90_000))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        recheck(UnixMillis(T0.0 + 120_000), T0, 10).await,
+        vec![first.id, second.id]
+    );
+    assert_eq!(
+        recheck(UnixMillis(T0.0 + 80_000), T0, 10).await,
+        vec![first.id]
+    );
+    // The stamp ages like a read-back: back in line once it is older than both.
+    let mut tx = store.begin().await.unwrap();
+    tx.mark_push_rechecked(second.id, T0).await.unwrap();
+    tx.commit().await.unwrap();
 
     // A fulfilled push is still live (tracking can change) but rechecked only while recent.
     let mut tx = store.begin().await.unwrap();
@@ -404,18 +422,32 @@ async fn pushes_are_found_by_source_order_and_by_what_reconciliation_lists(store
         .unwrap()
         .is_empty());
 
-    // The source store's cursor only moves forward.
+    // The source store's cursor only moves forward; `cut` is what the last page said.
     assert_eq!(store.source_reconcile_cursor(alpha).await.unwrap(), None);
     store
-        .advance_source_reconcile_cursor(alpha, UnixMillis(T0.0 + 10), T0)
+        .advance_source_reconcile_cursor(alpha, UnixMillis(T0.0 + 10), true, T0)
         .await
         .unwrap();
     store
-        .advance_source_reconcile_cursor(alpha, UnixMillis(T0.0 + 5), T0)
+        .advance_source_reconcile_cursor(alpha, UnixMillis(T0.0 + 5), false, T0)
         .await
         .unwrap();
     assert_eq!(
         store.source_reconcile_cursor(alpha).await.unwrap(),
-        Some(UnixMillis(T0.0 + 10))
+        Some(SourceCursor {
+            at: UnixMillis(T0.0 + 10),
+            cut: false
+        })
+    );
+    store
+        .advance_source_reconcile_cursor(alpha, UnixMillis(T0.0 + 20), true, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.source_reconcile_cursor(alpha).await.unwrap(),
+        Some(SourceCursor {
+            at: UnixMillis(T0.0 + 20),
+            cut: true
+        })
     );
 }
