@@ -119,7 +119,12 @@ async fn a_destination_cancel_after_partial_shipping_flags_the_push_and_leaves_t
     w.sim
         .sim
         .mutate(|world| cancel_order(world, NORTHWIND, dest_order, "customer").unwrap());
-    let flagged = push_when(w, order_id, |p| p.attention.is_some()).await;
+    // The attention flag (from the cancellation) and the status (from the shipment's read-back)
+    // are set by two jobs that may finish in either order: wait for both.
+    let flagged = push_when(w, order_id, |p| {
+        p.attention.is_some() && p.status == PushStatus::PartiallyFulfilled
+    })
+    .await;
     let name = source_order(w, &pushed);
     assert!(
         name.cancelled_at.is_none(),
