@@ -202,9 +202,11 @@ impl Worker {
                     () = shutdown.wait() => {}
                 }
             } else if claimed < free {
-                // Nothing more is due now.
+                // Nothing more is due now: look again when this process enqueues a job, when a
+                // job ends (what it enqueued is due at once), or after the poll interval.
                 tokio::select! {
                     () = self.wake.notified() => {}
+                    () = freed.notified() => {}
                     () = tokio::time::sleep(self.config.poll_interval) => {}
                     () = shutdown.wait() => {}
                 }
