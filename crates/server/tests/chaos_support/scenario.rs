@@ -55,7 +55,7 @@ pub struct ChaosPlan {
     /// tracking flow back from source to destination orders; see [`fulfillment_phase`].
     pub fulfillment: bool,
     /// How long ordersync may take to settle after the last order, and after the last shipment
-    /// (`CHAOS_SETTLE_SECS`, default 300).
+    /// (`CHAOS_SETTLE_SECS`, default 600).
     pub settle_timeout: Duration,
 }
 
@@ -97,7 +97,7 @@ impl ChaosPlan {
             webhook_fault_rate: env_or("CHAOS_WEBHOOK_FAULT_RATE", 0.2),
             drop_webhooks: env_switch("CHAOS_DROP_WEBHOOKS", true),
             fulfillment: env_switch("CHAOS_FULFILLMENT", true),
-            settle_timeout: Duration::from_secs(env_or("CHAOS_SETTLE_SECS", 300)),
+            settle_timeout: Duration::from_secs(env_or("CHAOS_SETTLE_SECS", 600)),
         };
         assert!(plan.orders >= 1, "CHAOS_ORDERS must be at least 1");
         assert!(plan.orders_per_sec > 0.0, "CHAOS_RATE must be above 0");
