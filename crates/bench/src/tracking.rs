@@ -207,6 +207,9 @@ fn measure_run(
             });
         }
         wait_arrived(&world.sim, &shipments, Duration::from_secs(30)).await;
+        // The simulator journals a call once it has answered it, a moment after the shipment
+        // it made is visible: wait for the journal too before reading it.
+        wait_journaled(&world.sim, mark, shipments.len(), Duration::from_secs(5)).await;
         Ok::<_, anyhow::Error>(shipments)
     })?;
     let cpu = measure::process_cpu() - cpu_before;
@@ -403,6 +406,28 @@ async fn wait_arrived(sim: &Sim, shipments: &[Shipment], stall: Duration) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the journal holds `expected` answered `fulfillmentCreate` calls of ordersync on
+/// the destination since `mark`, or `patience` passed (the check then names what is missing).
+async fn wait_journaled(sim: &Sim, mark: u64, expected: usize, patience: Duration) {
+    let started = Instant::now();
+    loop {
+        let journaled = sim
+            .journal()
+            .calls(Some(DESTINATION), mark)
+            .iter()
+            .filter(|c| {
+                c.app.as_deref() == Some(API_KEY)
+                    && c.outcome == "ok"
+                    && c.root_fields.iter().any(|f| f == "fulfillmentCreate")
+            })
+            .count();
+        if journaled >= expected || started.elapsed() > patience {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
