@@ -77,7 +77,16 @@ async fn a_destination_cancel_before_shipping_cancels_the_source_order() {
         stock_after_push + 2,
         "its items went back to stock"
     );
-    let h = history(w, order_id).await;
+    // The source store's own cancellation webhook may move the push to Cancelled before the
+    // cancel job, which made the cancellation, records it: wait for that entry.
+    let mut h = history(w, order_id).await;
+    for _ in 0..400 {
+        if h.iter().any(|(k, _, _)| k == "source_order_cancelled") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        h = history(w, order_id).await;
+    }
     let kinds: Vec<&str> = h.iter().map(|(k, _, _)| k.as_str()).collect();
     for k in ["source_cancel_queued", "source_order_cancelled"] {
         assert!(kinds.contains(&k), "{k} in {h:?}");
