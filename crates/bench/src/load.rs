@@ -21,6 +21,7 @@ use hyper::Request;
 use hyper_util::rt::TokioIo;
 use ordersync_shopify::webhook::WebhookSecrets;
 use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Mutex};
 
 use crate::measure::Latencies;
 
@@ -96,30 +97,54 @@ fn request(signed: &Signed, event_id: &str, addr: SocketAddr) -> Result<Request<
         .body(Full::new(signed.body.clone()))?)
 }
 
-/// One connection's loop; `next` hands out request numbers (and so due times in open loop).
+/// Where a connection gets its next request number: a shared counter (closed loop: send as soon
+/// as the previous answer came), or the pacer's tickets (open loop).
+enum Next {
+    Counter(Arc<AtomicU64>),
+    Paced(Arc<Mutex<mpsc::Receiver<(u64, Instant)>>>),
+}
+
+/// The open loop's pacer, on a thread of its own: hands out request `i` at its due time
+/// `start + i / rate` (to whichever connection is free), sleeping with the operating system's
+/// timer rather than the runtime's, whose 1 ms ticks would add up to a millisecond to every
+/// request's measured latency. Latency is measured from the due time, so a connection that
+/// answers late delays the requests behind it and that shows (no coordinated omission).
+fn pace(rate: f64, start: Instant, end: Instant, tickets: mpsc::Sender<(u64, Instant)>) {
+    for i in 0.. {
+        let due = start + Duration::from_secs_f64(i as f64 / rate);
+        if due >= end {
+            return;
+        }
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        if tickets.blocking_send((i, due)).is_err() {
+            return;
+        }
+    }
+}
+
+/// One connection's loop.
 async fn connection(
     plan: Arc<LoadPlan>,
     signed: Arc<Signed>,
-    next: Arc<AtomicU64>,
-    start: Instant,
+    next: Next,
     end: Instant,
 ) -> LoadResult {
     let mut result = LoadResult::default();
     let mut sender = None;
     loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let due = match plan.rate {
-            Some(rate) => start + Duration::from_secs_f64(i as f64 / rate),
-            None => Instant::now(),
+        let (i, sent_from) = match &next {
+            Next::Counter(counter) => (counter.fetch_add(1, Ordering::Relaxed), Instant::now()),
+            Next::Paced(tickets) => match tickets.lock().await.recv().await {
+                Some(ticket) => ticket,
+                None => break,
+            },
         };
-        if due >= end {
+        if sent_from >= end {
             break;
         }
-        tokio::time::sleep_until(due.into()).await;
-        let sent_from = match plan.rate {
-            Some(_) => due,
-            None => Instant::now(),
-        };
         let outcome = async {
             if sender.is_none() {
                 sender = Some(connect(plan.addr).await?);
@@ -168,20 +193,34 @@ pub async fn run(plan: LoadPlan) -> LoadResult {
         body,
     });
     let plan = Arc::new(plan);
-    let next = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let end = start + plan.duration;
+    let next = match plan.rate {
+        None => Next::Counter(Arc::new(AtomicU64::new(0))),
+        Some(rate) => {
+            let (tickets, receiver) = mpsc::channel(plan.connections.max(1));
+            std::thread::Builder::new()
+                .name("loadgen-pacer".into())
+                .spawn(move || pace(rate, start, end, tickets))
+                .expect("start the load generator's pacer thread");
+            Next::Paced(Arc::new(Mutex::new(receiver)))
+        }
+    };
     let tasks: Vec<_> = (0..plan.connections)
         .map(|_| {
+            let next = match &next {
+                Next::Counter(c) => Next::Counter(Arc::clone(c)),
+                Next::Paced(t) => Next::Paced(Arc::clone(t)),
+            };
             tokio::spawn(connection(
                 Arc::clone(&plan),
                 Arc::clone(&signed),
-                Arc::clone(&next),
-                start,
+                next,
                 end,
             ))
         })
         .collect();
+    drop(next);
     let mut total = LoadResult::default();
     for task in tasks {
         match task.await {
