@@ -17,6 +17,10 @@ mod report;
 mod scale;
 mod sql;
 mod tracking;
+
+/// The same allocator as the `ordersync` binary, so that what is measured is what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod world;
 
 use std::path::PathBuf;

@@ -87,8 +87,11 @@ impl Server {
             tracing::warn!("no Shopify app secret configured (ORDERSYNC_SHOPIFY_API_SECRET): every webhook will be refused");
         }
         let jobs_waiting = Arc::new(Notify::new());
-        let (intake, intake_writer) =
-            crate::service::intake::IntakeWriter::start(&store, Arc::clone(&jobs_waiting));
+        let (intake, intake_writer) = crate::service::intake::IntakeWriter::start(
+            &store,
+            Arc::clone(&jobs_waiting),
+            config.effective_webhook_fsync(),
+        );
         let state = AppState {
             store,
             auth,

@@ -42,6 +42,7 @@ const KEYS: &[&str] = &[
     "worker_reconcile_recheck_secs",
     // raw webhook payloads (docs/webhooks.md)
     "webhook_body_retention_days",
+    "webhook_fsync",
     // install and auth (see docs/auth.md)
     "mode",
     "app_url",
@@ -104,6 +105,7 @@ pub(crate) struct RawConfig {
     pub(crate) worker_reconcile_overlap_secs: u64,
     pub(crate) worker_reconcile_recheck_secs: u64,
     pub(crate) webhook_body_retention_days: u64,
+    pub(crate) webhook_fsync: String,
     // The Order add-on (billing).
     pub(crate) app_url: String,
     pub(crate) addon_name: String,
@@ -225,9 +227,48 @@ pub struct Config {
     pub addon: AddonConfig,
     /// Whether `serve` may start the sandbox (docs/sandbox.md).
     pub sandbox: SandboxSetting,
+    /// Which acknowledged webhooks are on disk before their 200 (docs/webhooks.md).
+    pub webhook_fsync: WebhookFsync,
     /// Whether real configuration was given (app credentials or a database URL); it switches
     /// the sandbox off.
     pub has_real_setup: bool,
+}
+
+/// The `webhook_fsync` setting: which webhooks wait for their batch's commit to be on disk
+/// (fsynced) before Shopify gets its 200. A process crash never loses an acknowledged webhook
+/// either way; this is about power cuts and kernel crashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookFsync {
+    /// `all`: every one (one fsync per batch).
+    All,
+    /// `unreconciled-topics` (the default): the topics reconciliation cannot recover
+    /// (compliance, `app/uninstalled`, billing, products); order and fulfillment webhooks are
+    /// acknowledged once committed to the operating system, and the few a power cut could lose
+    /// are taken in again by order and push reconciliation.
+    UnreconciledTopics,
+}
+
+impl Config {
+    /// `webhook_fsync` as the intake applies it: `all` when order reconciliation is switched off
+    /// (`worker_reconcile_enabled = false`), since nothing would then take in again what a power
+    /// cut lost.
+    pub fn effective_webhook_fsync(&self) -> WebhookFsync {
+        if self.worker.reconcile.enabled {
+            self.webhook_fsync
+        } else {
+            WebhookFsync::All
+        }
+    }
+}
+
+impl WebhookFsync {
+    /// The setting's value as written in configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookFsync::All => "all",
+            WebhookFsync::UnreconciledTopics => "unreconciled-topics",
+        }
+    }
 }
 
 /// The `sandbox` setting.
@@ -393,6 +434,16 @@ impl Config {
                 "must be at most 36500 days (0 keeps bodies for ever)",
             ));
         }
+        let webhook_fsync = match raw.webhook_fsync.trim().to_lowercase().as_str() {
+            "all" => WebhookFsync::All,
+            "unreconciled-topics" => WebhookFsync::UnreconciledTopics,
+            other => {
+                return Err(invalid(
+                    "webhook_fsync",
+                    format!("`{other}` is not one of: all, unreconciled-topics"),
+                ))
+            }
+        };
         let addon = addon_config(&raw)?;
         let sandbox = match raw.sandbox.trim().to_lowercase().as_str() {
             "auto" => SandboxSetting::Auto,
@@ -422,6 +473,7 @@ impl Config {
         Ok(Config {
             addon,
             sandbox,
+            webhook_fsync,
             has_real_setup,
             shopify: ShopifyApp {
                 api_key: raw.shopify_api_key.trim().to_owned(),
@@ -502,6 +554,30 @@ mod tests {
     fn postgres_url_switches_backend() {
         let config = with("database_url", "postgres://postgres@127.0.0.1:5432/test").unwrap();
         assert_eq!(config.database.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn webhook_fsync_defaults_to_unreconciled_topics_and_names_bad_values() {
+        let defaults = Config::from_figment(Figment::from(Toml::string(DEFAULTS))).unwrap();
+        assert_eq!(defaults.webhook_fsync, WebhookFsync::UnreconciledTopics);
+        assert_eq!(
+            with("webhook_fsync", " ALL ").unwrap().webhook_fsync,
+            WebhookFsync::All
+        );
+        let no_reconciliation = Figment::from(Toml::string(DEFAULTS))
+            .merge(Serialized::default("worker_reconcile_enabled", false));
+        assert_eq!(
+            Config::from_figment(no_reconciliation)
+                .unwrap()
+                .effective_webhook_fsync(),
+            WebhookFsync::All,
+            "without reconciliation every webhook is fsynced"
+        );
+        let err = with("webhook_fsync", "sometimes").unwrap_err().to_string();
+        assert!(
+            err.contains("ORDERSYNC_WEBHOOK_FSYNC") && err.contains("all, unreconciled-topics"),
+            "{err}"
+        );
     }
 
     #[test]

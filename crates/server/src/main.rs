@@ -9,6 +9,11 @@ use ordersync_server::config::Config;
 use ordersync_server::shutdown::Shutdown;
 use ordersync_server::{commands, sandbox, telemetry};
 
+/// mimalloc rather than glibc's malloc: per-thread free lists, and freed pages are not handed
+/// back to the kernel on every burst (docs/benchmarks.md, ingest profile).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

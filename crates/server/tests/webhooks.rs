@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ordersync_core::{IneligibleReason, OrderListStatus};
+use ordersync_server::config::WebhookFsync;
 use ordersync_server::service::intake::IntakeWriter;
 use ordersync_store::jobs::{JobState, NewJob};
 use ordersync_store::webhooks::{
@@ -651,9 +652,22 @@ async fn a_failed_batch_answers_every_delivery_with_an_error() {
         "never a 200 for what was not stored"
     );
 
-    // Deliveries queued behind the writer while SQLite's write lock is held are written in one
-    // batch with the poisoned one: every one of them is answered with an error.
-    let (writer, task) = IntakeWriter::start(&env.store, Arc::new(tokio::sync::Notify::new()));
+    // Deliveries queued behind the writer while SQLite's write lock is held, while the database
+    // refuses them all (as a full disk would): however the writer batches them, every one is
+    // answered with an error. (That one refused delivery fails its whole batch is a store
+    // contract test: nothing of a failed batch is stored.)
+    sqlx::query(
+        "CREATE TRIGGER refuse_batch BEFORE INSERT ON webhook_receipts \
+         WHEN NEW.event_id LIKE 'b-%' BEGIN SELECT RAISE(ABORT, 'batch refused'); END",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    let (writer, task) = IntakeWriter::start(
+        &env.store,
+        Arc::new(tokio::sync::Notify::new()),
+        WebhookFsync::UnreconciledTopics,
+    );
     let lock = env.store.begin().await.unwrap();
     let keys: Vec<String> = std::iter::once("poison".to_owned())
         .chain((0..9).map(|i| format!("b-{i}")))
@@ -686,10 +700,12 @@ async fn a_failed_batch_answers_every_delivery_with_an_error() {
     assert_eq!(env.store.job_counts().await.unwrap(), (0, 0, 0));
 
     // Shopify retries; once the database takes them, they are stored (not taken as duplicates).
-    sqlx::query("DROP TRIGGER refuse_poison")
-        .execute(&mut db)
-        .await
-        .unwrap();
+    for trigger in ["refuse_poison", "refuse_batch"] {
+        sqlx::query(&format!("DROP TRIGGER {trigger}"))
+            .execute(&mut db)
+            .await
+            .unwrap();
+    }
     let mut ids = HashMap::new();
     for key in &keys {
         let Intake::Accepted { receipt_id, .. } =

@@ -268,19 +268,12 @@ impl Store {
     /// connections, and on SQLite the page cache stays warm. Connections open on first use. On SQLite it never checkpoints the WAL
     /// itself (`wal_autocheckpoint = 0`), so a commit never pays for a checkpoint: whoever
     /// holds this store must run [`Store::checkpoint`] periodically (on another store).
-    /// `durable_commits` selects `synchronous = FULL` on SQLite (each commit is fsynced) instead
-    /// of the pool's `NORMAL`; PostgreSQL commits are durable either way.
-    pub fn dedicated_writer(&self, connections: u32, durable_commits: bool) -> Store {
+    pub fn dedicated_writer(&self, connections: u32) -> Store {
         let pool = match &self.pool {
             Pool::Sqlite(p) => {
                 let options = (*p.connect_options())
                     .clone()
                     .pragma("wal_autocheckpoint", "0")
-                    .synchronous(if durable_commits {
-                        SqliteSynchronous::Full
-                    } else {
-                        SqliteSynchronous::Normal
-                    })
                     // One statement per batch size: keep them all prepared.
                     .statement_cache_capacity(1024);
                 Pool::Sqlite(

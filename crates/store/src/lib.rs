@@ -45,6 +45,7 @@ pub mod received;
 pub mod schedules;
 pub mod settings;
 pub mod shops;
+pub mod sqlite_intake;
 pub mod synced;
 pub mod time;
 pub mod webhooks;

@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::db::{with_pool, with_tx};
+use crate::db::{with_pool, with_tx, TxInner};
 use crate::jobs::NewJob;
 use crate::{Result, Store, StoreError, Tx, UnixMillis};
 
@@ -199,6 +199,19 @@ impl ReceiptToStore {
     }
 }
 
+/// How a batch of deliveries' commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitSync {
+    /// On disk before the commit returns: an acknowledged delivery survives a power cut (SQLite
+    /// `synchronous = FULL`; PostgreSQL `synchronous_commit` as configured, `on` by default).
+    Durable,
+    /// In the operating system's cache when the commit returns, on disk shortly after (SQLite
+    /// `synchronous = NORMAL`: at the next WAL checkpoint; PostgreSQL `synchronous_commit =
+    /// off`: within three `wal_writer_delay`s). A process crash loses nothing; a power cut can
+    /// lose the last commits, whole, in commit order.
+    Buffered,
+}
+
 /// Receipts one `INSERT` carries at most in [`Store::record_webhooks`] (9 parameters each, far
 /// under either backend's limit).
 const ROWS_PER_INSERT: usize = 128;
@@ -316,11 +329,11 @@ const RECEIPT_COLUMNS: &str =
     "id, dedupe_key, topic, shop_domain, webhook_id, event_id, triggered_at, \
      api_version, body, body_encoding, status, error, resource_gid, received_at, processed_at";
 
-fn job_key(receipt_id: i64) -> String {
+pub(crate) fn job_key(receipt_id: i64) -> String {
     format!("webhook-receipt:{receipt_id}")
 }
 
-fn job_for(receipt_id: i64, now: UnixMillis) -> NewJob {
+pub(crate) fn job_for(receipt_id: i64, now: UnixMillis) -> NewJob {
     let mut job = NewJob::new(
         WEBHOOK_JOB_KIND,
         serde_json::json!({ "receipt_id": receipt_id }),
@@ -328,6 +341,40 @@ fn job_for(receipt_id: i64, now: UnixMillis) -> NewJob {
     );
     job.dedupe_key = Some(job_key(receipt_id));
     job
+}
+
+/// Which deliveries of a batch to insert: the first of each dedupe key (the others are
+/// duplicates of it), **in key order**, so that two batches written at once (on PostgreSQL)
+/// take the keys' locks in the same order and cannot deadlock on a repeated delivery. Also
+/// returns the index of the first delivery of each key.
+pub(crate) fn receipts_to_insert(
+    receipts: &[ReceiptToStore],
+) -> (HashMap<&str, usize>, Vec<usize>) {
+    let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(receipts.len());
+    let mut fresh: Vec<usize> = Vec::with_capacity(receipts.len());
+    for (i, r) in receipts.iter().enumerate() {
+        if !first_of.contains_key(r.dedupe_key.as_str()) {
+            first_of.insert(&r.dedupe_key, i);
+            fresh.push(i);
+        }
+    }
+    fresh.sort_by(|a, b| receipts[*a].dedupe_key.cmp(&receipts[*b].dedupe_key));
+    (first_of, fresh)
+}
+
+/// A batch's answers in delivery order: [`Intake::Accepted`] for each delivery `stored` gives a
+/// receipt and job id for, [`Intake::Duplicate`] for the others (a key stored before, or
+/// earlier in the batch).
+pub(crate) fn answers_in_order(
+    len: usize,
+    stored: impl Fn(usize) -> Option<(i64, i64)>,
+) -> Vec<Intake> {
+    (0..len)
+        .map(|i| match stored(i) {
+            Some((receipt_id, job_id)) => Intake::Accepted { receipt_id, job_id },
+            None => Intake::Duplicate,
+        })
+        .collect()
 }
 
 /// Appends to `sql` the rows of a multi-row `VALUES`: `rows` groups of `per_row` numbered
@@ -424,19 +471,28 @@ impl Store {
         receipts: &[ReceiptToStore],
         now: UnixMillis,
     ) -> Result<Vec<Intake>> {
-        // The first of each dedupe key in the batch is the one to insert.
-        let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(receipts.len());
-        let mut fresh: Vec<usize> = Vec::with_capacity(receipts.len());
-        for (i, r) in receipts.iter().enumerate() {
-            if !first_of.contains_key(r.dedupe_key.as_str()) {
-                first_of.insert(&r.dedupe_key, i);
-                fresh.push(i);
+        self.record_webhooks_with(receipts, CommitSync::Durable, now)
+            .await
+    }
+
+    /// [`Store::record_webhooks`], committed as `sync` says on PostgreSQL. On SQLite the pool's
+    /// connections commit with `synchronous = NORMAL` whatever `sync` is: the intake writes
+    /// SQLite through [`crate::sqlite_intake::SqliteIntakeWriter`], which honours it.
+    pub async fn record_webhooks_with(
+        &self,
+        receipts: &[ReceiptToStore],
+        sync: CommitSync,
+        now: UnixMillis,
+    ) -> Result<Vec<Intake>> {
+        let (first_of, fresh) = receipts_to_insert(receipts);
+        let mut tx = self.begin().await?;
+        if sync == CommitSync::Buffered {
+            if let TxInner::Postgres(c) = &mut tx.inner {
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut **c)
+                    .await?;
             }
         }
-        // Inserted in key order, so that two batches written at once (on PostgreSQL) take the
-        // keys' locks in the same order and cannot deadlock on a repeated delivery.
-        fresh.sort_by(|a, b| receipts[*a].dedupe_key.cmp(&receipts[*b].dedupe_key));
-        let mut tx = self.begin().await?;
         // Receipt id by batch index, for the ones inserted (a key stored before inserts nothing).
         let mut receipt_ids: HashMap<usize, i64> = HashMap::with_capacity(fresh.len());
         for chunk in fresh.chunks(ROWS_PER_INSERT) {
@@ -509,21 +565,14 @@ impl Store {
             });
             job_ids.extend(rows.into_iter().map(|(id, key)| (key, id)));
         }
-        let mut answers = Vec::with_capacity(receipts.len());
-        for i in 0..receipts.len() {
-            // Not inserted: its key was stored before, or comes earlier in the batch.
-            let answer = match receipt_ids.get(&i) {
-                Some(&receipt_id) => {
-                    let key = job_key(receipt_id);
-                    let job_id = job_ids.get(&key).copied().ok_or_else(|| {
-                        StoreError::Invalid(format!("receipt {receipt_id} already queued"))
-                    })?;
-                    Intake::Accepted { receipt_id, job_id }
-                }
-                None => Intake::Duplicate,
-            };
-            answers.push(answer);
+        let mut stored: HashMap<usize, (i64, i64)> = HashMap::with_capacity(receipt_ids.len());
+        for (&i, &receipt_id) in &receipt_ids {
+            let job_id = job_ids.get(&job_key(receipt_id)).copied().ok_or_else(|| {
+                StoreError::Invalid(format!("receipt {receipt_id} already queued"))
+            })?;
+            stored.insert(i, (receipt_id, job_id));
         }
+        let answers = answers_in_order(receipts.len(), |i| stored.get(&i).copied());
         tx.commit().await?;
         Ok(answers)
     }

@@ -4,27 +4,36 @@
 //! answer as soon as the delivery is committed.
 //!
 //! **Group commit.** The handler compresses the body, hands the delivery to the
-//! [`IntakeWriter`] over a bounded channel and waits for its answer. A writer task takes
+//! [`IntakeWriter`] over a bounded channel and waits for its answer. The writer takes
 //! everything waiting (up to [`MAX_BATCH`] deliveries), stores the receipts and their jobs in one
-//! transaction on its own connection ([`Store::record_webhooks`]), then answers each handler
-//! (one writer on SQLite, [`POSTGRES_WRITERS`] taking turns on PostgreSQL):
-//! stored, duplicate (same dedupe rules as one at a time), or, when the batch failed, an error
-//! for every one of them (nothing of the batch is stored; Shopify retries on the 500). A batch
-//! is whatever arrived while the previous one was being committed, so under light load a
-//! delivery is written alone, at once. On SQLite a checkpointer task beside the writer moves the
-//! WAL into the database file in the background ([`checkpoint_periodically`]).
+//! transaction on its own connection, then answers each handler: stored, duplicate (same dedupe
+//! rules as one at a time), or, when the batch failed, an error for every one of them (nothing
+//! of the batch is stored; Shopify retries on the 500). A batch is whatever arrived while the
+//! previous one was being committed, so under light load a delivery is written alone, at once.
+//!
+//! On SQLite the writer is one dedicated thread driving its own connection synchronously
+//! ([`SqliteIntakeWriter`]: no async hand-over per statement); a checkpointer task moves the WAL
+//! into the database file in the background ([`checkpoint_periodically`]). On PostgreSQL,
+//! [`POSTGRES_WRITERS`] async writers take turns, each on its own connection.
+//!
+//! **Durability** (`webhook_fsync`, docs/webhooks.md): a batch whose deliveries are all of
+//! topics reconciliation takes in again by itself ([`reconciled_topic`]: orders and
+//! fulfillments) commits [`CommitSync::Buffered`] (no fsync on the request path); any other
+//! topic in the batch, or `webhook_fsync = "all"`, makes it [`CommitSync::Durable`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ordersync_shopify::webhook::{SignatureError, WebhookSecrets};
-use ordersync_store::webhooks::{Intake, NewReceipt, ReceiptToStore};
+use ordersync_store::sqlite_intake::SqliteIntakeWriter;
+use ordersync_store::webhooks::{CommitSync, Intake, NewReceipt, ReceiptToStore};
 use ordersync_store::{Backend, CheckpointMode, Store, StoreError, UnixMillis};
 use tokio::sync::{mpsc, oneshot, Mutex, Notify};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
+use crate::config::WebhookFsync;
 use crate::metrics::inc;
 
 /// Deliveries written in one transaction at most.
@@ -38,7 +47,8 @@ const POSTGRES_WRITERS: u32 = 4;
 /// Deliveries waiting for the writer at most; further handlers wait for room.
 const QUEUE: usize = 2 * MAX_BATCH;
 
-/// How often the checkpointer runs a passive checkpoint of SQLite's WAL.
+/// How often the checkpointer runs a passive checkpoint of SQLite's WAL. With buffered commits
+/// this is also how often the WAL reaches the disk (a checkpoint fsyncs it first).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// WAL frames (pages of 4 KiB) from which the checkpointer also truncates the WAL file, once a
@@ -53,8 +63,28 @@ struct Pending {
     answer: oneshot::Sender<Answer>,
 }
 
-/// The handle handlers send deliveries through; cheap to clone. The writer task stops when
-/// every handle is dropped, after answering what it took.
+/// Whether reconciliation takes in again, by itself, what a webhook of `topic` says, should the
+/// webhook be lost after its 200: order webhooks (order reconciliation lists every recently
+/// updated order of a destination store, docs/reconciliation.md) and fulfillment webhooks (push
+/// reconciliation lists the changed source orders of every source store, docs/fulfillment.md).
+pub fn reconciled_topic(topic: &str) -> bool {
+    crate::service::process::ORDER_TOPICS.contains(&topic)
+        || matches!(topic, "fulfillments/create" | "fulfillments/update")
+}
+
+/// How the batch `receipts` must be committed under `fsync`.
+pub fn commit_sync(fsync: WebhookFsync, receipts: &[ReceiptToStore]) -> CommitSync {
+    let buffered = fsync == WebhookFsync::UnreconciledTopics
+        && receipts.iter().all(|r| reconciled_topic(&r.topic));
+    if buffered {
+        CommitSync::Buffered
+    } else {
+        CommitSync::Durable
+    }
+}
+
+/// The handle handlers send deliveries through; cheap to clone. The writer stops when every
+/// handle is dropped, after answering what it took.
 #[derive(Clone)]
 pub struct IntakeWriter {
     queue: mpsc::Sender<Pending>,
@@ -73,32 +103,42 @@ impl IntakeWriter {
     /// delivery) and, on SQLite, the checkpointer on `store`. `wake` is notified after each
     /// commit that stored something (the worker's queue). Returns the handle and the task, which
     /// ends once every handle is dropped and what was taken is answered.
-    pub fn start(store: &Store, wake: Arc<Notify>) -> (Self, JoinHandle<()>) {
+    pub fn start(store: &Store, wake: Arc<Notify>, fsync: WebhookFsync) -> (Self, JoinHandle<()>) {
         let (queue, rx) = mpsc::channel(QUEUE);
-        let writers = match store.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => POSTGRES_WRITERS,
-        };
-        // SQLite: each batch's commit is fsynced (`synchronous = FULL`) before its deliveries are
-        // answered, so a 200 survives a power cut; one fsync per batch (docs/webhooks.md).
-        let writer = store.dedicated_writer(writers, true);
-        let checkpoints = store.clone();
+        let store = store.clone();
         let task = tokio::spawn(async move {
-            let stop = CancellationToken::new();
-            let checkpointer = tokio::spawn(checkpoint_periodically(checkpoints, stop.clone()));
-            let rx = Arc::new(Mutex::new(rx));
-            let loops: Vec<_> = (0..writers)
-                .map(|_| {
-                    let (writer, rx, wake) = (writer.clone(), Arc::clone(&rx), Arc::clone(&wake));
-                    tokio::spawn(async move { write_batches(&writer, &rx, &wake).await })
-                })
-                .collect();
-            for writer_loop in loops {
-                let _ = writer_loop.await;
+            match store.backend() {
+                Backend::Sqlite => {
+                    let stop = CancellationToken::new();
+                    let checkpointer =
+                        tokio::spawn(checkpoint_periodically(store.clone(), stop.clone()));
+                    let writer = tokio::task::spawn_blocking(move || {
+                        write_sqlite_batches(&store, rx, &wake, fsync);
+                    });
+                    if let Err(e) = writer.await {
+                        tracing::error!(error = %e, "the webhook intake writer stopped");
+                    }
+                    stop.cancel();
+                    let _ = checkpointer.await;
+                }
+                Backend::Postgres => {
+                    let writer = store.dedicated_writer(POSTGRES_WRITERS);
+                    let rx = Arc::new(Mutex::new(rx));
+                    let loops: Vec<_> = (0..POSTGRES_WRITERS)
+                        .map(|_| {
+                            let (writer, rx, wake) =
+                                (writer.clone(), Arc::clone(&rx), Arc::clone(&wake));
+                            tokio::spawn(async move {
+                                write_batches(&writer, &rx, &wake, fsync).await;
+                            })
+                        })
+                        .collect();
+                    for writer_loop in loops {
+                        let _ = writer_loop.await;
+                    }
+                    writer.close().await;
+                }
             }
-            stop.cancel();
-            let _ = checkpointer.await;
-            writer.close().await;
         });
         (IntakeWriter { queue }, task)
     }
@@ -121,7 +161,77 @@ impl IntakeWriter {
     }
 }
 
-async fn write_batches(writer: &Store, rx: &Mutex<mpsc::Receiver<Pending>>, wake: &Notify) {
+/// Answers every waiter of a batch with its outcome, and wakes the worker if something was
+/// queued.
+fn answer_batch(
+    outcome: Result<Vec<Intake>, StoreError>,
+    waiters: Vec<oneshot::Sender<Answer>>,
+    wake: &Notify,
+) {
+    match outcome {
+        Ok(answers) => {
+            if answers.iter().any(|a| matches!(a, Intake::Accepted { .. })) {
+                wake.notify_one();
+            }
+            for (waiter, answer) in waiters.into_iter().zip(answers) {
+                let _ = waiter.send(Ok(answer));
+            }
+        }
+        Err(e) => {
+            tracing::error!(deliveries = waiters.len(), error = %e, "a batch of webhooks could not be stored");
+            let shared = Arc::new(e);
+            for waiter in waiters {
+                let _ = waiter.send(Err(StoreError::Shared(Arc::clone(&shared))));
+            }
+        }
+    }
+}
+
+/// The SQLite writer's loop, on a thread of its own: blocks for a delivery, takes whatever else
+/// is waiting, writes the batch, answers. Its connection opens on the first batch and again
+/// after a batch that failed (so a database that could not be opened is retried).
+fn write_sqlite_batches(
+    store: &Store,
+    mut rx: mpsc::Receiver<Pending>,
+    wake: &Notify,
+    fsync: WebhookFsync,
+) {
+    let mut conn: Option<SqliteIntakeWriter> = None;
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
+            }
+        }
+        let (receipts, waiters): (Vec<ReceiptToStore>, Vec<oneshot::Sender<Answer>>) =
+            batch.drain(..).map(|p| (p.receipt, p.answer)).unzip();
+        let sync = commit_sync(fsync, &receipts);
+        let outcome = match conn.take() {
+            Some(c) => Ok(c),
+            None => store.sqlite_intake_writer().and_then(|c| {
+                c.ok_or_else(|| StoreError::Invalid("the store is not SQLite".into()))
+            }),
+        }
+        .and_then(|mut c| {
+            let written = c.record(&receipts, sync, UnixMillis::now());
+            if written.is_ok() {
+                conn = Some(c);
+            }
+            written
+        });
+        answer_batch(outcome, waiters, wake);
+    }
+}
+
+async fn write_batches(
+    writer: &Store,
+    rx: &Mutex<mpsc::Receiver<Pending>>,
+    wake: &Notify,
+    fsync: WebhookFsync,
+) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     loop {
         // One writer at a time takes what is waiting; the others write meanwhile.
@@ -131,23 +241,11 @@ async fn write_batches(writer: &Store, rx: &Mutex<mpsc::Receiver<Pending>>, wake
         }
         let (receipts, waiters): (Vec<ReceiptToStore>, Vec<oneshot::Sender<Answer>>) =
             batch.drain(..).map(|p| (p.receipt, p.answer)).unzip();
-        match writer.record_webhooks(&receipts, UnixMillis::now()).await {
-            Ok(answers) => {
-                if answers.iter().any(|a| matches!(a, Intake::Accepted { .. })) {
-                    wake.notify_one();
-                }
-                for (waiter, answer) in waiters.into_iter().zip(answers) {
-                    let _ = waiter.send(Ok(answer));
-                }
-            }
-            Err(e) => {
-                tracing::error!(deliveries = waiters.len(), error = %e, "a batch of webhooks could not be stored");
-                let shared = Arc::new(e);
-                for waiter in waiters {
-                    let _ = waiter.send(Err(StoreError::Shared(Arc::clone(&shared))));
-                }
-            }
-        }
+        let sync = commit_sync(fsync, &receipts);
+        let outcome = writer
+            .record_webhooks_with(&receipts, sync, UnixMillis::now())
+            .await;
+        answer_batch(outcome, waiters, wake);
     }
 }
 
@@ -293,6 +391,64 @@ pub async fn receive(state: &AppState, d: Delivery<'_>) -> Result<Received, Inta
             inc(&state.metrics.webhooks_duplicates);
             tracing::info!(shop = %shop_domain, topic = %topic, key = %dedupe_key, "duplicate webhook ignored");
             Ok(Received::Duplicate)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(topic: &str) -> ReceiptToStore {
+        ReceiptToStore::new(&NewReceipt {
+            dedupe_key: topic,
+            topic,
+            shop_domain: "retail.myshopify.com",
+            webhook_id: None,
+            event_id: None,
+            triggered_at: None,
+            api_version: None,
+            body: b"{}",
+        })
+    }
+
+    #[test]
+    fn only_batches_of_reconciled_topics_skip_the_fsync() {
+        let reconciled: Vec<_> = [
+            "orders/create",
+            "orders/updated",
+            "orders/paid",
+            "orders/cancelled",
+            "fulfillments/create",
+            "fulfillments/update",
+        ]
+        .into_iter()
+        .map(of)
+        .collect();
+        assert_eq!(
+            commit_sync(WebhookFsync::UnreconciledTopics, &reconciled),
+            CommitSync::Buffered
+        );
+        assert_eq!(
+            commit_sync(WebhookFsync::All, &reconciled),
+            CommitSync::Durable
+        );
+        for topic in [
+            "customers/redact",
+            "shop/redact",
+            "customers/data_request",
+            "app/uninstalled",
+            "app_subscriptions/update",
+            "products/update",
+            "",
+        ] {
+            let mut batch = reconciled.clone();
+            batch.push(of(topic));
+            assert_eq!(
+                commit_sync(WebhookFsync::UnreconciledTopics, &batch),
+                CommitSync::Durable,
+                "a batch with {topic:?} is fsynced"
+            );
         }
     }
 }

@@ -9,7 +9,7 @@ use ordersync_store::events::NewEvent;
 use ordersync_store::jobs::{JobState, NewJob};
 use ordersync_store::orders::{OrderUpsert, UpsertOutcome};
 use ordersync_store::webhooks::{
-    BodyEncoding, Intake, NewReceipt, ReceiptStatus, ReceiptToStore, REDACTED_BODY,
+    BodyEncoding, CommitSync, Intake, NewReceipt, ReceiptStatus, ReceiptToStore, REDACTED_BODY,
     WEBHOOK_JOB_KIND,
 };
 use ordersync_store::UnixMillis;
@@ -30,6 +30,9 @@ contract_tests!(
     within_one_second_the_later_event_wins,
     a_batch_answers_each_delivery_as_if_alone,
     a_batch_larger_than_one_insert_is_stored_whole,
+    the_intake_writer_answers_each_delivery_as_if_alone,
+    the_intake_writer_stores_a_large_batch_whole,
+    a_failed_intake_batch_stores_nothing_and_is_retried_whole,
     a_compressed_body_reads_back_identical,
     retention_drops_only_old_processed_bodies,
 );
@@ -462,7 +465,38 @@ async fn within_one_second_the_later_event_wins(store: &Store) {
 const EXAMPLE_ORDER: &[u8] =
     include_bytes!("../../../../contracts/shopify/webhooks/orders/create.json");
 
+/// How a test writes a batch: the store's pool ([`Store::record_webhooks`]), or the webhook
+/// intake's own writer (SQLite: [`SqliteIntakeWriter`] on its own connection; PostgreSQL:
+/// [`Store::record_webhooks_with`]) committing as the `CommitSync` says.
+#[derive(Debug, Clone, Copy)]
+enum BatchWriter {
+    Pool,
+    Intake(CommitSync),
+}
+
+async fn write_batch(
+    store: &Store,
+    writer: BatchWriter,
+    batch: &[ReceiptToStore],
+) -> Result<Vec<Intake>, StoreError> {
+    match writer {
+        BatchWriter::Pool => store.record_webhooks(batch, T0).await,
+        BatchWriter::Intake(sync) => match store.sqlite_intake_writer()? {
+            Some(mut conn) => conn.record(batch, sync, T0),
+            None => store.record_webhooks_with(batch, sync, T0).await,
+        },
+    }
+}
+
 async fn a_batch_answers_each_delivery_as_if_alone(store: &Store) {
+    batch_answers_as_if_alone(store, BatchWriter::Pool).await;
+}
+
+async fn the_intake_writer_answers_each_delivery_as_if_alone(store: &Store) {
+    batch_answers_as_if_alone(store, BatchWriter::Intake(CommitSync::Buffered)).await;
+}
+
+async fn batch_answers_as_if_alone(store: &Store, writer: BatchWriter) {
     let shop = "retail.myshopify.com";
     let Intake::Accepted { .. } = store
         .record_webhook(&receipt("ev-1", shop, b"one"), T0)
@@ -480,7 +514,7 @@ async fn a_batch_answers_each_delivery_as_if_alone(store: &Store) {
     .iter()
     .map(|(key, body)| ReceiptToStore::new(&receipt(key, shop, body)))
     .collect();
-    let answers = store.record_webhooks(&batch, T0).await.unwrap();
+    let answers = write_batch(store, writer, &batch).await.unwrap();
     let [Intake::Accepted {
         receipt_id: two,
         job_id: two_job,
@@ -509,10 +543,18 @@ async fn a_batch_answers_each_delivery_as_if_alone(store: &Store) {
     }
     assert_eq!(store.job_counts().await.unwrap(), (3, 0, 0));
     assert_eq!(store.webhook_receipt_counts().await.unwrap().received, 3);
-    assert_eq!(store.record_webhooks(&[], T0).await.unwrap(), vec![]);
+    assert_eq!(write_batch(store, writer, &[]).await.unwrap(), vec![]);
 }
 
 async fn a_batch_larger_than_one_insert_is_stored_whole(store: &Store) {
+    large_batch_is_stored_whole(store, BatchWriter::Pool).await;
+}
+
+async fn the_intake_writer_stores_a_large_batch_whole(store: &Store) {
+    large_batch_is_stored_whole(store, BatchWriter::Intake(CommitSync::Durable)).await;
+}
+
+async fn large_batch_is_stored_whole(store: &Store, writer: BatchWriter) {
     let keys: Vec<String> = (0..300).map(|i| format!("ev-{i}")).collect();
     let bodies: Vec<String> = (0..300).map(|i| format!(r#"{{"id": {i}}}"#)).collect();
     let batch: Vec<ReceiptToStore> = keys
@@ -520,7 +562,7 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: &Store) {
         .zip(&bodies)
         .map(|(k, b)| ReceiptToStore::new(&receipt(k, "retail.myshopify.com", b.as_bytes())))
         .collect();
-    let answers = store.record_webhooks(&batch, T0).await.unwrap();
+    let answers = write_batch(store, writer, &batch).await.unwrap();
     assert_eq!(answers.len(), 300);
     for (i, answer) in answers.iter().enumerate() {
         let Intake::Accepted { receipt_id, job_id } = *answer else {
@@ -533,6 +575,52 @@ async fn a_batch_larger_than_one_insert_is_stored_whole(store: &Store) {
         assert_eq!(job.payload, json!({ "receipt_id": receipt_id }));
     }
     assert_eq!(store.job_counts().await.unwrap(), (300, 0, 0));
+}
+
+async fn a_failed_intake_batch_stores_nothing_and_is_retried_whole(store: &Store) {
+    // Queued jobs already hold the keys the receipts' jobs are queued under (receipt ids 1 to
+    // 20; PostgreSQL's ids are not reused after a rollback): each attempt fails after writing
+    // its first receipt.
+    let mut blockers = Vec::new();
+    for id in 1..=20 {
+        let mut blocker = NewJob::new("blocker", json!({}), T0);
+        blocker.dedupe_key = Some(format!("webhook-receipt:{id}"));
+        blockers.push(store.enqueue(&blocker, T0).await.unwrap().unwrap());
+    }
+    let shop = "retail.myshopify.com";
+    let batch: Vec<ReceiptToStore> = ["ev-a", "ev-b", "ev-c"]
+        .iter()
+        .map(|key| ReceiptToStore::new(&receipt(key, shop, EXAMPLE_ORDER)))
+        .collect();
+    for sync in [CommitSync::Buffered, CommitSync::Durable] {
+        let writer = BatchWriter::Intake(sync);
+        let err = write_batch(store, writer, &batch).await.unwrap_err();
+        assert!(err.to_string().contains("already queued"), "{err}");
+        assert!(
+            store.webhook_receipts(None, 10).await.unwrap().is_empty(),
+            "nothing of a failed batch is stored ({sync:?})"
+        );
+        assert_eq!(store.job_counts().await.unwrap(), (20, 0, 0), "{sync:?}");
+    }
+    // The blocking jobs run and are done; Shopify's retry of the batch is stored whole (nothing
+    // was taken as a duplicate).
+    let claimed = store
+        .claim_jobs("test", 50, Duration::from_secs(60), T0)
+        .await
+        .unwrap();
+    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), blockers);
+    for id in blockers {
+        store.complete_job(id, "test").await.unwrap();
+    }
+    let answers = write_batch(store, BatchWriter::Intake(CommitSync::Buffered), &batch)
+        .await
+        .unwrap();
+    assert!(
+        answers.iter().all(|a| matches!(a, Intake::Accepted { .. })),
+        "{answers:?}"
+    );
+    assert_eq!(store.webhook_receipt_counts().await.unwrap().received, 3);
+    assert_eq!(store.job_counts().await.unwrap(), (3, 0, 0));
 }
 
 async fn a_compressed_body_reads_back_identical(store: &Store) {
