@@ -172,6 +172,44 @@ impl Store {
         rows.into_iter().map(ShopRow::into_record).collect()
     }
 
+    /// The source stores among `domains` that the destination store `destination_id` is
+    /// connected to, by domain: [`Store::source_stores_of`] restricted to those domains, in one
+    /// query that reads only their rows (an order names one or a few of a destination's many
+    /// source stores).
+    pub async fn source_stores_among(
+        &self,
+        destination_id: i64,
+        domains: &[ShopDomain],
+    ) -> Result<Vec<ShopRecord>> {
+        let mut domains: Vec<&str> = domains.iter().map(ShopDomain::as_str).collect();
+        domains.sort_unstable();
+        domains.dedup();
+        if domains.is_empty() {
+            return Ok(Vec::new());
+        }
+        let columns = SHOP_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let placeholders = (2..domains.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM shops s JOIN connections k ON k.source_shop_id = s.id \
+             WHERE k.destination_shop_id = $1 AND s.domain IN ({placeholders}) ORDER BY s.domain"
+        );
+        let rows: Vec<ShopRow> = with_pool!(self, |c| {
+            let mut query = sqlx::query_as(&sql).bind(destination_id);
+            for domain in &domains {
+                query = query.bind(*domain);
+            }
+            query.fetch_all(c).await?
+        });
+        rows.into_iter().map(ShopRow::into_record).collect()
+    }
+
     async fn shop_where(&self, condition: &str, value: &str) -> Result<Option<ShopRecord>> {
         let sql = format!("SELECT {SHOP_COLUMNS} FROM shops WHERE {condition}");
         let row: Option<ShopRow> = with_pool!(self, |c| sqlx::query_as(&sql)

@@ -104,6 +104,9 @@ pub(crate) struct TakenIn {
     pub stale: bool,
     /// Whether pushes changed (queued, cancelled, flagged).
     pub pushes_changed: bool,
+    /// How many source stores the stored order routes to (from the synced catalog intake read),
+    /// when this state was stored (not stale).
+    pub expected_sources: Option<usize>,
 }
 
 impl TakenIn {
@@ -121,7 +124,15 @@ impl TakenIn {
             stale = self.stale,
             "refreshing the list status after intake"
         );
-        push::refresh_list_status(store, shop_id, self.order_id).await?;
+        match self.expected_sources {
+            // The order just stored, routed with the catalog intake read: no need to read and
+            // route it again.
+            Some(expected) => {
+                push::refresh_list_status_expecting(store, self.order_id, expected).await?;
+            }
+            // A newer state is stored: route that one.
+            None => push::refresh_list_status(store, shop_id, self.order_id).await?,
+        }
         Ok(())
     }
 }
@@ -152,11 +163,13 @@ pub(crate) async fn take_in(
         Some(p) => store.pushes_for_order(p.id).await?,
         None => Vec::new(),
     };
+    // The names of the pushes' source stores (the only ones the history messages name).
     let source_names: Vec<(ShopDomain, String)> = if pushes.is_empty() {
         Vec::new()
     } else {
+        let domains: Vec<ShopDomain> = pushes.iter().map(|p| p.source_domain.clone()).collect();
         store
-            .source_stores_of(shop.id)
+            .source_stores_among(shop.id, &domains)
             .await?
             .into_iter()
             .map(|s| (s.shop.domain, s.shop.name.as_str().to_owned()))
@@ -277,6 +290,7 @@ pub(crate) async fn take_in(
             order_id: outcome.id(),
             stale,
             pushes_changed: auto_queued + changed > 0,
+            expected_sources: (!stale).then_some(expected_sources),
         },
     ))
 }

@@ -313,6 +313,17 @@ pub async fn refresh_list_status(
     };
     let catalog = store.synced_catalog(shop_id).await?;
     let expected = route(&order.order, &catalog).per_source.len();
+    refresh_list_status_expecting(store, order_id, expected).await
+}
+
+/// [`refresh_list_status`] when the caller already knows how many source stores the order
+/// routes to (`expected`), from the order and synced catalog it just stored the order with
+/// (intake): the order is not read and routed again.
+pub(crate) async fn refresh_list_status_expecting(
+    store: &Store,
+    order_id: i64,
+    expected: usize,
+) -> Result<(), StoreError> {
     // Read and write in one transaction that holds the order's row: two refreshes (a push job's
     // and an intake's, say) run one after the other, and the later one reads what the earlier
     // committed, so a stale status can never be written last.
@@ -346,10 +357,10 @@ pub(crate) async fn auto_push_targets(
         return Ok(None);
     }
     let targets: Vec<ShopRecord> = store
-        .source_stores_of(destination.id)
+        .source_stores_among(destination.id, sources)
         .await?
         .into_iter()
-        .filter(|s| s.installed && sources.contains(&s.shop.domain))
+        .filter(|s| s.installed)
         .collect();
     let hold = i64::from(settings.hold_minutes.get()) * 60_000;
     Ok(Some((targets, UnixMillis(now.0 + hold))))

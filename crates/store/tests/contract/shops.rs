@@ -112,6 +112,47 @@ async fn destination_connects_to_many_sources_but_never_to_a_destination(store: 
     let err = store.connect_stores(&a, &b, T0).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     assert_eq!(store.source_stores_of(d.id).await.unwrap().len(), 2);
+
+    // Restricted to some domains: only connected stores among them, by domain, once each.
+    let charlie = source(store, "charlie").await; // not connected
+    assert_eq!(
+        among(
+            store,
+            d.id,
+            vec![
+                b.shop.domain.clone(),
+                charlie.shop.domain.clone(),
+                a.shop.domain.clone(),
+                b.shop.domain.clone(),
+            ]
+        )
+        .await,
+        vec![a.id, b.id]
+    );
+    assert_eq!(
+        among(store, d.id, vec![b.shop.domain.clone()]).await,
+        vec![b.id]
+    );
+    assert_eq!(
+        among(store, d.id, vec![charlie.shop.domain.clone()]).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(among(store, d.id, Vec::new()).await, Vec::<i64>::new());
+    assert!(store
+        .source_stores_among(a.id, &[b.shop.domain.clone()])
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn among(store: &Store, destination_id: i64, domains: Vec<ShopDomain>) -> Vec<i64> {
+    store
+        .source_stores_among(destination_id, &domains)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
 }
 
 fn mapping(
