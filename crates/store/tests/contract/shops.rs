@@ -139,7 +139,7 @@ async fn destination_connects_to_many_sources_but_never_to_a_destination(store: 
     );
     assert_eq!(among(store, d.id, Vec::new()).await, Vec::<i64>::new());
     assert!(store
-        .source_stores_among(a.id, &[b.shop.domain.clone()])
+        .source_stores_among(a.id, std::slice::from_ref(&b.shop.domain))
         .await
         .unwrap()
         .is_empty());
