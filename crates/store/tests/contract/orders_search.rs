@@ -189,16 +189,26 @@ async fn search_is_answered_from_the_search_indexes(store: &Store) {
         )
         .await
         .unwrap();
-    for index in [
-        "destination_orders_name_page",
-        "destination_orders_customer_page",
-        "destination_orders_email_page",
-    ] {
-        assert!(plan.contains(index), "the search must use {index}: {plan}");
-    }
+    // The rows are read by id, for the page only, on both backends.
+    let by_id = match store.backend() {
+        ordersync_store::Backend::Sqlite => "USING INTEGER PRIMARY KEY",
+        ordersync_store::Backend::Postgres => "destination_orders_pkey",
+    };
+    assert!(plan.contains(by_id), "{plan}");
+    // Which index answers each key depends on PostgreSQL's statistics of a 40-order table (the
+    // `scale` benchmark prints the plan at a million orders); SQLite has no statistics, so its
+    // plan here is the plan at any size: each key's range is read from its index alone.
     if store.backend() == ordersync_store::Backend::Sqlite {
-        // Each key's range is read from its index alone; only the page's rows from the table.
-        assert_eq!(plan.matches("USING COVERING INDEX").count(), 3, "{plan}");
-        assert!(plan.contains("INTEGER PRIMARY KEY"), "{plan}");
+        for index in [
+            "destination_orders_name_page",
+            "destination_orders_customer_page",
+            "destination_orders_email_page",
+        ] {
+            assert!(
+                plan.contains(&format!("USING COVERING INDEX {index} ")),
+                "the search must read {index} alone: {plan}"
+            );
+        }
+        assert!(!plan.contains("destination_orders_page"), "{plan}");
     }
 }
