@@ -14,10 +14,10 @@ pub fn machine(cli: &Cli) {
                 .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default();
-    println!("machine: {cpus} CPUs ({model}), load average {load}");
+    println!(
+        "machine: {cpus} CPUs ({model}), load average {}",
+        load_average()
+    );
     println!(
         "backend: {}, runs: {}, ordersync threads: {}, load generator threads: {}",
         cli.backend.as_str(),
@@ -25,6 +25,13 @@ pub fn machine(cli: &Cli) {
         cli.server_threads,
         cli.client_threads
     );
+}
+
+/// The 1, 5 and 15 minute load averages, as `/proc/loadavg` gives them (empty if unknown).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// Figures collected run by run, printed as one line per run and a median line.

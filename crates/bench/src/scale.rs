@@ -6,20 +6,23 @@
 //! The orders are Shopify's example `orders/create` body with its ids, number, dates, customer
 //! and email varied per order, parsed by ordersync's own payload parser and stored through the
 //! store crate's `upsert_order` (raw payload kept, as intake keeps it), in batches of one
-//! transaction each. Eligibility is decided by the domain (no synced products: not eligible);
-//! the list status is spread over every status so that filters have something to find.
+//! transaction each, several transactions at once (`--writers`). Eligibility is decided by the
+//! domain (no synced products: not eligible); the list status is spread over every status so
+//! that filters have something to find.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use ordersync_core::{
-    evaluate, CurrencyCode, Email, OrderListStatus, Shop, ShopDomain, ShopName, StoreRole,
-    SyncedCatalog,
+    evaluate, CurrencyCode, DestinationOrder, Eligibility, Email, OrderListStatus, Shop,
+    ShopDomain, ShopName, StoreRole, SyncedCatalog,
 };
 use ordersync_server::service::order_views::{self, ListParams};
-use ordersync_store::orders::OrderUpsert;
+use ordersync_store::orders::{OrderListQuery, OrderUpsert};
 use ordersync_store::shops::ShopRecord;
-use ordersync_store::{DatabaseConfig, Store, UnixMillis};
+use ordersync_store::{Backend, DatabaseConfig, Store, UnixMillis};
 use rand::Rng;
 use serde_json::Value;
 
@@ -45,6 +48,10 @@ pub struct ScaleArgs {
     /// Orders per insert transaction.
     #[arg(long, default_value_t = 1_000)]
     pub batch: u64,
+    /// Insert transactions running at once while filling (default: 1 on SQLite, 4 on
+    /// PostgreSQL).
+    #[arg(long)]
+    pub writers: Option<usize>,
 }
 
 const FIRST_NAMES: [&str; 8] = [
@@ -133,48 +140,153 @@ async fn make_stores(store: &Store, count: u64) -> Result<Vec<ShopRecord>> {
     Ok(shops)
 }
 
-async fn populate(store: &Store, shops: &[ShopRecord], args: &ScaleArgs) -> Result<Duration> {
-    let template: Value = serde_json::from_slice(ORDER_WEBHOOK)?;
-    let base = chrono::Utc::now() - chrono::Duration::days(400);
+/// One generated order, parsed and judged, ready to store.
+struct Generated {
+    body: Vec<u8>,
+    order: DestinationOrder,
+    eligibility: Eligibility,
+    store: usize,
+    status: OrderListStatus,
+}
+
+/// Orders `k` to `end` (exclusive), generated and parsed as intake would.
+fn generate(
+    template: &Value,
+    base: chrono::DateTime<chrono::Utc>,
+    stores: u64,
+    k: u64,
+    end: u64,
+) -> Result<Vec<Generated>> {
     let catalog = SyncedCatalog::default();
-    let started = Instant::now();
-    let stores = shops.len() as u64;
-    let mut k = 0;
-    let mut reported = Instant::now();
-    while k < args.orders {
-        let end = (k + args.batch.max(1)).min(args.orders);
-        let mut tx = store.begin().await?;
-        let now = UnixMillis::now();
-        for k in k..end {
+    (k..end)
+        .map(|k| {
             let (s, n) = (k % stores, k / stores);
-            let body = order_body(&template, k, n, base)?;
+            let body = order_body(template, k, n, base)?;
             let order = ordersync_shopify::payload::parse_order(&body)
                 .map_err(|e| anyhow::anyhow!("the generated order does not parse: {e}"))?;
             let eligibility = evaluate(&order, &catalog);
-            tx.upsert_order(
-                OrderUpsert {
-                    shop_id: shops[s as usize].id,
-                    order: &order,
-                    eligibility: &eligibility,
-                    list_status: status_of(n),
-                    raw_payload: &body,
-                    event_at: None,
-                },
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        k = end;
-        if reported.elapsed() > Duration::from_secs(15) {
-            reported = Instant::now();
-            println!(
-                "  {k} orders stored ({:.0}/s)",
-                k as f64 / started.elapsed().as_secs_f64()
-            );
+            Ok(Generated {
+                body,
+                order,
+                eligibility,
+                store: usize::try_from(s)?,
+                status: status_of(n),
+            })
+        })
+        .collect()
+}
+
+/// How many transactions fill the database at once: `--writers`, else 1 on SQLite (it has one
+/// writer; a second one waiting for the lock behind a long commit and checkpoint can run out of
+/// the busy timeout) and 4 on PostgreSQL.
+fn writers(store: &Store, args: &ScaleArgs) -> usize {
+    args.writers.unwrap_or(match store.backend() {
+        Backend::Sqlite => 1,
+        Backend::Postgres => 4,
+    })
+}
+
+/// Fills the database: `writers` tasks each take the next batch of `--batch` orders, generate
+/// and parse it (on a blocking thread, while the batch before is being stored), and store it in
+/// one transaction through `Tx::upsert_order`, the product's write path.
+async fn populate(store: &Store, shops: &[ShopRecord], args: &ScaleArgs) -> Result<Duration> {
+    let template: Arc<Value> = Arc::new(serde_json::from_slice(ORDER_WEBHOOK)?);
+    let base = chrono::Utc::now() - chrono::Duration::days(400);
+    let shops: Arc<Vec<i64>> = Arc::new(shops.iter().map(|s| s.id).collect());
+    let started = Instant::now();
+    let next_batch = Arc::new(AtomicU64::new(0));
+    let stored = Arc::new(AtomicU64::new(0));
+    let (total, batch) = (args.orders, args.batch.max(1));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..writers(store, args).max(1) {
+        let (store, template, shops) = (store.clone(), template.clone(), shops.clone());
+        let (next_batch, stored) = (next_batch.clone(), stored.clone());
+        tasks.spawn(async move {
+            // The next batch is generated (on a blocking thread) while this one is stored.
+            let claim = || {
+                let k = next_batch
+                    .fetch_add(1, Ordering::Relaxed)
+                    .saturating_mul(batch);
+                (k < total).then(|| {
+                    let end = (k + batch).min(total);
+                    let (template, stores) = (template.clone(), shops.len() as u64);
+                    tokio::task::spawn_blocking(move || generate(&template, base, stores, k, end))
+                })
+            };
+            let mut next = claim();
+            while let Some(generating) = next {
+                let orders = generating.await??;
+                next = claim();
+                let mut tx = store.begin().await?;
+                let now = UnixMillis::now();
+                for g in &orders {
+                    tx.upsert_order(
+                        OrderUpsert {
+                            shop_id: shops[g.store],
+                            order: &g.order,
+                            eligibility: &g.eligibility,
+                            list_status: g.status,
+                            raw_payload: &g.body,
+                            event_at: None,
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                stored.fetch_add(orders.len() as u64, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        });
+    }
+    let mut ticker = tokio::time::interval(Duration::from_secs(15));
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            joined = tasks.join_next() => match joined {
+                Some(outcome) => outcome??,
+                None => break,
+            },
+            _ = ticker.tick() => {
+                let k = stored.load(Ordering::Relaxed);
+                println!(
+                    "  {k} orders stored ({:.0}/s)",
+                    k as f64 / started.elapsed().as_secs_f64()
+                );
+            }
         }
     }
     Ok(started.elapsed())
+}
+
+/// The query plans of the list query behind the three questions, on one store (PostgreSQL:
+/// run, with timings and buffers).
+async fn print_plans(store: &Store, shop: &ShopRecord) -> Result<()> {
+    let questions = [
+        ("first page", OrderListQuery::default()),
+        (
+            "filtered page (status=failed)",
+            OrderListQuery {
+                status: Some(OrderListStatus::Failed),
+                ..OrderListQuery::default()
+            },
+        ),
+        (
+            "search (q=ada)",
+            OrderListQuery {
+                search: Some("ada".into()),
+                ..OrderListQuery::default()
+            },
+        ),
+    ];
+    for (what, query) in questions {
+        let plan = store.list_orders_plan(shop.id, &query, true).await?;
+        println!("plan of the {what}, {}:", shop.shop.domain.as_str());
+        for line in plan.lines() {
+            println!("  {line}");
+        }
+    }
+    Ok(())
 }
 
 /// Runs `scale`: fills one database, then times the queries `cli.runs` times on it.
@@ -203,10 +315,11 @@ async fn measure_scale(cli: &Cli, args: &ScaleArgs, db: &Database) -> Result<()>
     let shops = make_stores(&store, args.stores).await?;
     let took = populate(&store, &shops, args).await?;
     println!(
-        "stored {} orders in {:.1} s ({:.0} orders/s)",
+        "stored {} orders in {:.1} s ({:.0} orders/s, {} writers)",
         args.orders,
         took.as_secs_f64(),
-        args.orders as f64 / took.as_secs_f64()
+        args.orders as f64 / took.as_secs_f64(),
+        writers(&store, args)
     );
     let mut conn = Conn::open(db).await?;
     let stored = conn
@@ -280,6 +393,11 @@ async fn measure_scale(cli: &Cli, args: &ScaleArgs, db: &Database) -> Result<()>
                 }
             }
         }
+        println!(
+            "run {}: load average {} after its queries",
+            run + 1,
+            crate::report::load_average()
+        );
         let max = kinds.iter().map(Latencies::max_ms).fold(0.0, f64::max);
         let [mut first, mut filtered, mut search] = kinds;
         table.run(
@@ -299,6 +417,7 @@ async fn measure_scale(cli: &Cli, args: &ScaleArgs, db: &Database) -> Result<()>
         }
     }
     table.summary();
+    print_plans(&store, &shops[0]).await?;
     store.close().await;
     Ok(())
 }

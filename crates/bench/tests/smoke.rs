@@ -134,9 +134,15 @@ fn scale_stores_every_order_and_answers_pages() {
                 "5",
                 "--runs",
                 "1",
+                "--batch",
+                "64",
+                "--writers",
+                "3",
             ],
         );
+        // Every order stored once (the tool counts them) by three writers in 16 batches.
         assert!(out.contains("stored: 1000 orders"), "{out}");
+        assert!(out.contains("3 writers"), "{out}");
         assert!(median(&out, "search_p99_ms") > 0.0, "{out}");
     }
 }

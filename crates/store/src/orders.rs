@@ -1,7 +1,8 @@
 //! Destination orders as ingested from Shopify, with the raw payload kept, and the Orders tab's
 //! list query: keyset pagination on (created at, id), filters by list status and eligibility,
 //! search by order number, customer name or email. Every filter has an index that starts with
-//! the shop, so a page costs the same at a thousand orders and at a million. The count per list
+//! the shop, so a page costs the same at a thousand orders and at a million; a search reads the
+//! index entries of its matches (not their rows) and then only the page's rows. The count per list
 //! status (the Orders tab's "N failed pushes" banner and filter badges) is one GROUP BY answered
 //! from the `destination_orders_status_page` index alone.
 
@@ -432,61 +433,7 @@ impl Store {
 
     /// A page of a shop's orders, newest first.
     pub async fn list_orders(&self, shop_id: i64, query: &OrderListQuery) -> Result<OrderPage> {
-        let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 250));
-        let mut params = vec![Param::Int(shop_id)];
-        let mut conditions = vec!["shop_id = $1".to_owned()];
-        let mut add = |sql: &str, values: Vec<Param>| {
-            let mut sql = sql.to_owned();
-            for (i, v) in values.into_iter().enumerate() {
-                params.push(v);
-                sql = sql.replace(&format!("?{}", i + 1), &format!("${}", params.len()));
-            }
-            conditions.push(sql);
-        };
-        if let Some(status) = query.status {
-            add(
-                "list_status = ?1",
-                vec![Param::Text(status.as_str().to_owned())],
-            );
-        }
-        if let Some(eligible) = query.eligible {
-            add("eligible = ?1", vec![Param::Bool(eligible)]);
-        }
-        if let Some(search) = query
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let lowered = search.to_lowercase();
-            if let Some(number) = lowered.strip_prefix('#') {
-                let key = number.trim().to_owned();
-                let upper = prefix_upper_bound(&key);
-                add(
-                    "name_key >= ?1 AND name_key < ?2",
-                    vec![Param::Text(key), Param::Text(upper)],
-                );
-            } else {
-                let upper = prefix_upper_bound(&lowered);
-                add(
-                    "((name_key >= ?1 AND name_key < ?2) OR (customer_key >= ?1 AND customer_key < ?2) \
-                     OR (email_key >= ?1 AND email_key < ?2))",
-                    vec![Param::Text(lowered), Param::Text(upper)],
-                );
-            }
-        }
-        if let Some(after) = query.after {
-            add(
-                "(shopify_created_at < ?1 OR (shopify_created_at = ?1 AND id < ?2))",
-                vec![Param::Int(after.created_at), Param::Int(after.id)],
-            );
-        }
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS} FROM destination_orders WHERE {} \
-             ORDER BY shopify_created_at DESC, id DESC LIMIT {}",
-            conditions.join(" AND "),
-            limit + 1
-        );
+        let (sql, params, limit) = list_orders_sql(shop_id, query);
         let rows: Vec<OrderRow> = with_pool!(self, |c| bind_all!(sqlx::query_as(&sql), &params)
             .fetch_all(c)
             .await?);
@@ -510,6 +457,136 @@ impl Store {
         };
         Ok(OrderPage { orders, next })
     }
+
+    /// The backend's query plan for [`Store::list_orders`] with these parameters, so a test can
+    /// check which indexes answer it. PostgreSQL: with sequential scans discouraged (as on a
+    /// table too big to scan), or with `analyze` the plan it really runs, run, with its timings
+    /// and buffers (`EXPLAIN (ANALYZE, BUFFERS)`). SQLite: `EXPLAIN QUERY PLAN` either way.
+    #[doc(hidden)]
+    pub async fn list_orders_plan(
+        &self,
+        shop_id: i64,
+        query: &OrderListQuery,
+        analyze: bool,
+    ) -> Result<String> {
+        let (sql, params, _) = list_orders_sql(shop_id, query);
+        let lines: Vec<String> = match &self.pool {
+            crate::db::Pool::Sqlite(p) => {
+                let explain = format!("EXPLAIN QUERY PLAN {sql}");
+                let rows: Vec<(i64, i64, i64, String)> =
+                    bind_all!(sqlx::query_as(&explain), &params)
+                        .fetch_all(p)
+                        .await?;
+                rows.into_iter().map(|r| r.3).collect()
+            }
+            crate::db::Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                let explain = if analyze {
+                    format!("EXPLAIN (ANALYZE, BUFFERS) {sql}")
+                } else {
+                    sqlx::query("SET LOCAL enable_seqscan = off")
+                        .execute(&mut *tx)
+                        .await?;
+                    format!("EXPLAIN {sql}")
+                };
+                let rows: Vec<(String,)> = bind_all!(sqlx::query_as(&explain), &params)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.rollback().await?;
+                rows.into_iter().map(|r| r.0).collect()
+            }
+        };
+        Ok(lines.join("\n"))
+    }
+}
+
+/// The list query for [`Store::list_orders`]: its SQL, parameters and page size (one more row
+/// is fetched, to know whether a next page exists).
+///
+/// Without a search, one keyset range on `destination_orders_page` or
+/// `destination_orders_status_page`, which are in list order: the scan stops after the page.
+/// A search is a prefix of up to three keys (order number, customer name, email); a prefix
+/// range is not in date order (it spans many keys), so each key gets its own subquery that
+/// reads its range from the key's `(shop_id, key, shopify_created_at, id)` index alone and keeps
+/// the page's worth of newest (date, id) pairs; the union of those (an order can match on two
+/// keys) gives the page's ids, and only the page's rows are read from the table. The page is
+/// the same as one `OR` query's: an order among the page's newest matches is among the newest
+/// matches of every key it matches.
+fn list_orders_sql(shop_id: i64, query: &OrderListQuery) -> (String, Vec<Param>, i64) {
+    let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 250));
+    let mut params = vec![Param::Int(shop_id)];
+    let mut conditions = vec!["shop_id = $1".to_owned()];
+    let mut add = |sql: &str, values: Vec<Param>| {
+        let mut sql = sql.to_owned();
+        for (i, v) in values.into_iter().enumerate() {
+            params.push(v);
+            sql = sql.replace(&format!("?{}", i + 1), &format!("${}", params.len()));
+        }
+        conditions.push(sql);
+    };
+    if let Some(status) = query.status {
+        add(
+            "list_status = ?1",
+            vec![Param::Text(status.as_str().to_owned())],
+        );
+    }
+    if let Some(eligible) = query.eligible {
+        add("eligible = ?1", vec![Param::Bool(eligible)]);
+    }
+    if let Some(after) = query.after {
+        add(
+            "(shopify_created_at < ?1 OR (shopify_created_at = ?1 AND id < ?2))",
+            vec![Param::Int(after.created_at), Param::Int(after.id)],
+        );
+    }
+    let search = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|search| {
+            let lowered = search.to_lowercase();
+            match lowered.strip_prefix('#') {
+                Some(number) => (number.trim().to_owned(), &["name_key"][..]),
+                None => (lowered, &["name_key", "customer_key", "email_key"][..]),
+            }
+        });
+    let order = "ORDER BY shopify_created_at DESC, id DESC";
+    let fetch = limit + 1;
+    let Some((prefix, keys)) = search else {
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM destination_orders WHERE {} {order} LIMIT {fetch}",
+            conditions.join(" AND ")
+        );
+        return (sql, params, limit);
+    };
+    let upper = prefix_upper_bound(&prefix);
+    params.push(Param::Text(prefix));
+    params.push(Param::Text(upper));
+    let (lo, hi) = (params.len() - 1, params.len());
+    let common = conditions.join(" AND ");
+    // In each key's subquery the sort keys are written `+column`: an expression, not the
+    // column, so no index can provide the order and the planner picks the index by the WHERE
+    // alone, the key's range (SQLite without statistics would rather walk the shop's
+    // `destination_orders_page` in date order and read every row until a page of matches).
+    let branches: Vec<String> = keys
+        .iter()
+        .map(|key| {
+            format!(
+                "SELECT id, shopify_created_at FROM (SELECT id, shopify_created_at \
+                 FROM destination_orders WHERE {common} AND {key} >= ${lo} AND {key} < ${hi} \
+                 ORDER BY +shopify_created_at DESC, +id DESC LIMIT {fetch}) AS by_{key}"
+            )
+        })
+        .collect();
+    // The ids come from the shop's subqueries only; no `shop_id` here, so that the rows are
+    // read by id.
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM destination_orders WHERE id IN \
+         (SELECT id FROM ({}) AS matches {order} LIMIT {fetch}) {order}",
+        branches.join(" UNION ")
+    );
+    (sql, params, limit)
 }
 
 /// The count per list status: an index-only GROUP BY on `destination_orders_status_page`

@@ -12,6 +12,7 @@ mod harness;
 mod jobs;
 mod matching;
 mod orders;
+mod orders_search;
 mod orders_tab;
 mod received;
 mod schedules;
