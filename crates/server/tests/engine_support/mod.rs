@@ -120,15 +120,20 @@ pub async fn setup_with(addon: bool, settings: &[(&str, Value)]) -> Setup {
         )
         .await;
     assert!((200..300).contains(&status), "{body}");
-    for _ in 0..400 {
+    // The catalogue is matched in the background; every test here needs the one synced product
+    // (up to 60 s: a loaded CI machine runs several of these worlds at once).
+    let mut synced = false;
+    for _ in 0..2_400 {
         let (_, body) = world
             .api("GET", "/api/synced-products", Some(&dest), None)
             .await;
         if body["rematch_pending"] == false && body["synced"].as_array().map_or(0, Vec::len) == 1 {
+            synced = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    assert!(synced, "the source store's product was never synced");
     if addon {
         addon_on(&world, &dest).await;
     }
