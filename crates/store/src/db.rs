@@ -263,27 +263,13 @@ impl Store {
         Ok(Tx { inner })
     }
 
-    /// A store on its own `connections` connections (one on SQLite, which has one writer
-    /// anyway), for tasks that write in batches (webhook intake): no other task waits for those
-    /// connections, and on SQLite the page cache stays warm. Connections open on first use. On SQLite it never checkpoints the WAL
-    /// itself (`wal_autocheckpoint = 0`), so a commit never pays for a checkpoint: whoever
-    /// holds this store must run [`Store::checkpoint`] periodically (on another store).
+    /// A store on its own `connections` PostgreSQL connections, for tasks that write in batches
+    /// (the webhook intake's writers): no other task waits for those connections. Connections
+    /// open on first use. On SQLite the intake has a connection of its own instead
+    /// ([`Store::sqlite_intake_writer`]) and this returns the store itself.
     pub fn dedicated_writer(&self, connections: u32) -> Store {
         let pool = match &self.pool {
-            Pool::Sqlite(p) => {
-                let options = (*p.connect_options())
-                    .clone()
-                    .pragma("wal_autocheckpoint", "0")
-                    // One statement per batch size: keep them all prepared.
-                    .statement_cache_capacity(1024);
-                Pool::Sqlite(
-                    SqlitePoolOptions::new()
-                        .max_connections(1)
-                        .min_connections(0)
-                        .acquire_timeout(Duration::from_secs(10))
-                        .connect_lazy_with(options),
-                )
-            }
+            Pool::Sqlite(_) => return self.clone(),
             Pool::Postgres(p) => {
                 let options = (*p.connect_options())
                     .clone()

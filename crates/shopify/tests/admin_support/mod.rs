@@ -73,7 +73,9 @@ impl World {
 pub fn config(base: &str) -> AdminConfig {
     AdminConfig {
         base_url: format!("{base}/shops/{{shop}}"),
-        timeout: Duration::from_secs(3),
+        // Long enough for a debug build on a loaded machine: tests that are about timeouts set
+        // their own.
+        timeout: Duration::from_secs(20),
         max_attempts: 4,
         max_throttled_attempts: 8,
         backoff_base: Duration::from_millis(10),
